@@ -1,0 +1,102 @@
+//! # gort — Go's concurrency model, in Rust
+//!
+//! Goroutines on stackful coroutines, scheduled the way Go schedules them:
+//! G-M-P with per-P run queues, a `runnext` slot, work stealing, spinning
+//! threads and a sysmon thread. Write Go-flavoured Rust without `async`:
+//!
+//! ```
+//! use gort::sync::WaitGroup;
+//!
+//! fn greet(name: String, wg: WaitGroup) {
+//!     println!("hello, {name}");
+//!     wg.done();
+//! }
+//!
+//! gort::run(|| {
+//!     let wg = WaitGroup::new();
+//!     for name in ["gopher", "crab"] {
+//!         wg.add(1);
+//!         gort::go!(greet(name.to_string(), wg.clone())); // args evaluated now
+//!     }
+//!     wg.wait();
+//! });
+//! ```
+//!
+//! ## Entry points
+//! * [`go!`] starts a goroutine (Go's `go f(x)`); [`spawn`] starts one and
+//!   keeps its result in a [`JoinHandle`].
+//! * [`run`] runs a function as a goroutine from any thread and waits;
+//!   `#[gort::main]` runs `main` as goroutine 1; `#[gort::test]` runs a test.
+//! * [`yield_now`] is `runtime.Gosched`; [`runtime`] has `num_goroutine`,
+//!   `gomaxprocs`, `set_gomaxprocs`, `goroutine_id`.
+//! * [`sync::WaitGroup`] waits for goroutines.
+//!
+//! ## Environment
+//! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).
+//! * `GORT_STACK_SIZE` — virtual bytes per goroutine stack (default 256 KiB;
+//!   `K`/`M` suffixes accepted). Only touched pages use memory. Overflowing it
+//!   prints `fatal error: goroutine N stack overflow …` and exits with 2.
+//!
+//! ## Soundness: what to know about thread-locals
+//! A goroutine may resume on a different OS thread after any blocking gort
+//! call (`join`, `WaitGroup::wait`, `yield_now`, …). So a value borrowed from
+//! a `thread_local!` — or a `std::sync::MutexGuard`, which must be released
+//! on the thread that took it — must not be held across such a call: the
+//! borrow would point at another thread's storage after the switch. Re-read
+//! the thread-local after the call instead. gort's own thread-locals are read
+//! only through out-of-line accessors for exactly this reason, and a goroutine
+//! never switches while its thread is unwinding a panic.
+//!
+//! ## Panics
+//! A panic in a `go!` goroutine prints `panic in goroutine N: <message>` and
+//! ends the process with status 2, as in Go. Use [`spawn`] to catch one.
+#![warn(missing_docs)]
+
+extern crate self as gort;
+
+mod config;
+mod loom_shim;
+mod overflow;
+mod panic;
+pub mod runtime;
+mod spawn;
+mod stack;
+pub mod sync;
+
+pub use gort_macros::{go, main, test};
+pub use spawn::{run, spawn, JoinHandle};
+
+/// Let other goroutines run; the caller stays runnable and continues soon
+/// (Go's `runtime.Gosched`). On a plain thread it yields the thread.
+pub fn yield_now() {
+    runtime::park::yield_now();
+}
+
+/// An explicit preemption point. Costs one relaxed load unless sysmon has
+/// asked a goroutine that has run for a whole time slice (10 ms) to yield,
+/// in which case the goroutine on that P yields here.
+#[inline]
+pub fn checkpoint() {
+    runtime::sysmon::checkpoint();
+}
+
+/// Commonly used items: `use gort::prelude::*;`.
+pub mod prelude {
+    pub use crate::sync::WaitGroup;
+    pub use crate::{go, spawn, yield_now, JoinHandle};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! Expansion targets of gort's macros; not a public API.
+
+    /// `go!` expands to this.
+    pub fn go<F: FnOnce() + Send + 'static>(f: F) {
+        crate::spawn::go(f)
+    }
+
+    /// `#[gort::main]` expands to this.
+    pub fn main<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(f: F) -> T {
+        crate::spawn::main(f)
+    }
+}

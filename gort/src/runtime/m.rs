@@ -1,0 +1,277 @@
+//! M: an OS thread that runs goroutines, and its scheduler loop — the code
+//! that finds the next G to run (cf. runtime.schedule, findRunnable,
+//! execute, stopm in Go's proc.go).
+//!
+//! An M runs goroutine code only while it holds a P. Its loop is:
+//! `find_runnable` → (stop spinning, waking another spinner) → `execute`,
+//! forever. `find_runnable` looks, in order, at: the global queue every 61st
+//! time slice (fairness), the local queue (`runnext` first), the global
+//! queue, then — as a *spinning* M, if fewer than half the busy Ps already
+//! have one — steals half of another P's queue (4 passes over all Ps in a
+//! random order, `runnext` only on the last). Finding nothing, it gives up its
+//! P and parks; see sched.rs for the protocol that makes that safe.
+
+use super::context::{self, MCtx};
+use super::coro::{Coro, Switch};
+use super::g::{Body, Status, G};
+use super::p::{self, P};
+use super::rt;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
+
+/// Every 61st time slice looks at the global queue first (Go's constant: a
+/// prime, so it does not beat with common loop periods).
+const GLOBAL_CHECK_PERIOD: u32 = 61;
+/// Passes over all Ps when stealing (Go's `stealTries`).
+const STEAL_TRIES: usize = 4;
+
+/// The shared half of an M: what other threads use to hand it a P and wake it.
+pub(crate) struct M {
+    pub(crate) id: usize,
+    thread: OnceLock<Thread>,
+    /// A P handed to this M by `startm`; the M takes it when it wakes.
+    next_p: AtomicPtr<P>,
+    /// Whether the M wakes as a spinning M (already counted in nmspinning).
+    wake_spinning: AtomicBool,
+}
+
+impl M {
+    /// Start a new M thread that begins with `p`.
+    pub(crate) fn spawn(id: usize, p: &'static P, spinning: bool) {
+        let m: &'static M = Box::leak(Box::new(M {
+            id,
+            thread: OnceLock::new(),
+            next_p: AtomicPtr::new(p as *const P as *mut P),
+            wake_spinning: AtomicBool::new(spinning),
+        }));
+        let spawned = std::thread::Builder::new()
+            .name(format!("gort-m{id}"))
+            .spawn(move || m.main());
+        if let Err(e) = spawned {
+            super::fatal(&format!("cannot start an M thread: {e}"));
+        }
+    }
+
+    /// Hand `p` to this idle M and wake it.
+    pub(crate) fn wake_with(&self, p: &'static P, spinning: bool) {
+        self.wake_spinning.store(spinning, Relaxed);
+        self.next_p.store(p as *const P as *mut P, Release);
+        self.thread.get().expect("an idle M has started").unpark();
+    }
+
+    fn main(&'static self) {
+        let _ = self.thread.set(std::thread::current());
+        crate::overflow::install_altstack();
+        let ctx: &'static MCtx = Box::leak(Box::new(MCtx {
+            m: self,
+            p: Cell::new(None),
+            curg: Cell::new(std::ptr::null()),
+            spinning: Cell::new(false),
+        }));
+        context::install(ctx);
+        self.take_p(ctx);
+        loop {
+            let (g, inherit) = find_runnable(ctx);
+            if ctx.spinning.replace(false) {
+                // cf. resetspinning: the last spinner to find work starts
+                // another, so parallelism ramps up without a thundering herd.
+                rt().sched.nmspinning.fetch_sub(1, SeqCst);
+                rt().sched.wakep();
+            }
+            execute(ctx, g, inherit);
+        }
+    }
+
+    /// Park until `startm` hands this M a P.
+    fn take_p(&self, ctx: &MCtx) {
+        loop {
+            let p = self.next_p.swap(std::ptr::null_mut(), Acquire);
+            // SAFETY: next_p is null or a `&'static P` stored by wake_with/spawn.
+            if let Some(p) = unsafe { p.as_ref() } {
+                ctx.p.set(Some(p));
+                ctx.spinning.set(self.wake_spinning.load(Relaxed));
+                return;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// Put this M on the idle list and park until it is given a P
+    /// (cf. stopm). The caller has released its P and is not spinning.
+    pub(crate) fn stop(&'static self, ctx: &MCtx) {
+        debug_assert!(ctx.p.get().is_none() && !ctx.spinning.get());
+        rt().sched.mput(self);
+        self.take_p(ctx);
+    }
+}
+
+/// Run `g` on this M until it parks, yields or exits (cf. execute).
+fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
+    let p = ctx.p.get().expect("execute needs a P");
+    if !inherit {
+        // A fresh time slice. Only this M writes schedtick.
+        p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
+        rt().sysmon.clear_preempt(p);
+    }
+    ctx.curg.set(Arc::as_ptr(&g));
+    loop {
+        g.set_status(Status::Running);
+        match resume(p, &g) {
+            Switch::Yield => {
+                g.set_status(Status::Runnable);
+                p.runq.push_back(g, |batch| rt().sched.global_put_batch(batch));
+                break;
+            }
+            Switch::Park => {
+                g.set_status(Status::Waiting);
+                if g.commit_park() {
+                    break; // a waker now owns making it runnable
+                }
+                // A token arrived while it was suspending: run it again.
+            }
+            Switch::Exit => {
+                g.set_status(Status::Dead);
+                p.add_live(-1);
+                break;
+            }
+        }
+    }
+    ctx.curg.set(std::ptr::null());
+}
+
+/// Resume `g`'s coroutine, creating it (and giving it a stack) on first run.
+fn resume(p: &P, g: &G) -> Switch {
+    let pool = &rt().stacks;
+    // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
+    let body = unsafe { g.body() };
+    if let Body::New(_) = body {
+        let Body::New(f) = std::mem::replace(body, Body::Done) else { unreachable!() };
+        // SAFETY: this M holds `p`.
+        let mut stack = unsafe { p.local() }.get_stack(pool);
+        stack.set_owner(g.id);
+        let coro = Coro::new(stack, move |y| {
+            // SAFETY: we are running on this G, so current_g is it and alive.
+            unsafe { &*context::current_g() }.set_yielder(y);
+            f();
+        });
+        *body = Body::Started(coro);
+    }
+    let Body::Started(coro) = body else { unreachable!("a finished G was scheduled") };
+    let switch = coro.resume();
+    if switch == Switch::Exit {
+        let Body::Started(coro) = std::mem::replace(body, Body::Done) else { unreachable!() };
+        // The coroutine may have finished on another M's P than it started;
+        // the stack goes to the cache of the P that is running it now.
+        let p = context::current_p().expect("the M running a G holds a P");
+        // SAFETY: this M holds `p`.
+        unsafe { p.local() }.put_stack(coro.into_stack(), pool);
+    }
+    switch
+}
+
+/// Find a runnable G, parking this M until there is one (cf. findRunnable).
+fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
+    let sched = &rt().sched;
+    loop {
+        let p = ctx.p.get().expect("find_runnable needs a P");
+        if p.id >= sched.gomaxprocs() {
+            retire(ctx, p);
+            continue;
+        }
+        if let Some(found) = find_local_or_global(p) {
+            return found;
+        }
+        if (ctx.spinning.get() || sched.may_spin()) && !ctx.spinning.replace(true) {
+            sched.nmspinning.fetch_add(1, SeqCst);
+        }
+        if ctx.spinning.get() {
+            if let Some(g) = steal_work(p) {
+                return (g, false);
+            }
+        }
+        // Nothing to do: give the P back, unless global work appeared.
+        if let Some(g) = sched.release_p_or_take_global(p) {
+            return (g, false);
+        }
+        ctx.p.set(None);
+        if ctx.spinning.replace(false) && sched.stop_spinning_and_recheck(ctx) {
+            continue; // found work and got a P: go round again, spinning
+        }
+        ctx.m.stop(ctx);
+    }
+}
+
+/// Steps 4, 6 and 7 of findRunnable: fairness check, local queue, global.
+fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
+    let sched = &rt().sched;
+    if p.schedtick.load(Relaxed) % GLOBAL_CHECK_PERIOD == 0 && sched.global_len() > 0 {
+        if let Some(g) = sched.global_get(p, 1) {
+            return Some((g, false));
+        }
+    }
+    if let Some((g, from_next)) = p.runq.pop() {
+        if from_next && p.preempt.load(Relaxed) {
+            // The time slice that runnext would inherit is used up (sysmon
+            // said so): send the G to the back so others on this P run.
+            p.runq.push_back(g, |batch| sched.global_put_batch(batch));
+            return p.runq.pop().map(|(g, _)| (g, false));
+        }
+        return Some((g, from_next));
+    }
+    if sched.global_len() > 0 {
+        return sched.global_get(p, p::BATCH_MAX).map(|g| (g, false));
+    }
+    None
+}
+
+/// Steal half of some other P's queue (cf. stealWork).
+fn steal_work(p: &'static P) -> Option<Arc<G>> {
+    let sched = &rt().sched;
+    let n = sched.gomaxprocs();
+    for pass in 0..STEAL_TRIES {
+        // SAFETY: this M holds `p`.
+        let start = unsafe { p.local() }.rand() as usize;
+        for i in 0..n {
+            let victim = sched.p(((start + i) % n) as usize);
+            if std::ptr::eq(victim, p) || victim.status.load(Relaxed) != p::P_RUNNING {
+                continue;
+            }
+            if let Some(g) = p.runq.steal_into(&victim.runq, pass == STEAL_TRIES - 1) {
+                return Some(g);
+            }
+        }
+        if sched.global_len() > 0 {
+            return sched.global_get(p, p::BATCH_MAX);
+        }
+    }
+    None
+}
+
+/// Give up a P whose id is no longer below GOMAXPROCS (cf. procresize): its
+/// goroutines move to the global queue and this M looks for another P.
+fn retire(ctx: &MCtx, p: &'static P) {
+    let sched = &rt().sched;
+    match sched.retire_p(p) {
+        Retired::Kept => {}
+        Retired::Moved(next) => ctx.p.set(Some(next)),
+        Retired::NoP => {
+            ctx.p.set(None);
+            if ctx.spinning.replace(false) {
+                sched.nmspinning.fetch_sub(1, SeqCst);
+            }
+            ctx.m.stop(ctx);
+        }
+    }
+}
+
+/// The outcome of `Sched::retire_p`.
+pub(crate) enum Retired {
+    /// GOMAXPROCS grew back meanwhile; the P stays.
+    Kept,
+    /// The P was retired and this idle P taken instead.
+    Moved(&'static P),
+    /// The P was retired and no idle P was left.
+    NoP,
+}

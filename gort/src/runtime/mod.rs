@@ -1,0 +1,136 @@
+//! The runtime: one per process, started on first use — and the public
+//! functions that query and tune it (Go's `runtime` package).
+//!
+//! Layers, lowest first: stacks (`crate::stack`) and the coroutine wrapper
+//! (`coro`) → Gs, Ps and Ms with their queues (`g`, `p`, `runq`, `m`,
+//! `sched`) → sysmon → the small seam everything that blocks is built on
+//! (`park`: park the current G with a reason, make a G runnable).
+
+pub(crate) mod context;
+pub(crate) mod coro;
+pub(crate) mod g;
+pub(crate) mod m;
+pub(crate) mod p;
+pub(crate) mod park;
+pub(crate) mod runq;
+pub(crate) mod sched;
+pub(crate) mod sysmon;
+
+use crate::config::Config;
+use crate::stack::StackPool;
+use g::G;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::*};
+use std::sync::{Arc, OnceLock};
+
+/// The process-wide runtime.
+pub(crate) struct Runtime {
+    pub(crate) sched: sched::Sched,
+    pub(crate) stacks: StackPool,
+    pub(crate) sysmon: sysmon::Sysmon,
+    /// Source of goroutine ids; Ps take batches of it. Starts at 1, so the
+    /// first goroutine (main's) is goroutine 1, as in Go.
+    pub(crate) goid: AtomicU64,
+    /// Goroutines created by threads that hold no P and not yet finished
+    /// anywhere is `outside_live + Σ p.live`.
+    outside_live: AtomicI64,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+/// The runtime, started if this is the first use.
+#[inline]
+pub(crate) fn rt() -> &'static Runtime {
+    match RUNTIME.get() {
+        Some(rt) => rt,
+        None => start(),
+    }
+}
+
+/// First use: build the runtime, then — once it is `'static` — give it its
+/// Ps and start sysmon. Work submitted in between waits in the global queue
+/// and is picked up when the first P is added.
+#[cold]
+fn start() -> &'static Runtime {
+    let mut procs = None;
+    let rt = RUNTIME.get_or_init(|| {
+        let config = Config::from_env();
+        crate::overflow::install_handler(config.stack_size);
+        crate::panic::install_hook();
+        procs = Some(config.gomaxprocs);
+        Runtime {
+            sched: sched::Sched::new(),
+            stacks: StackPool::new(config.stack_size),
+            sysmon: sysmon::Sysmon::new(),
+            goid: AtomicU64::new(1),
+            outside_live: AtomicI64::new(0),
+        }
+    });
+    if let Some(n) = procs {
+        rt.sched.resize(n);
+        rt.sysmon.start();
+    }
+    rt
+}
+
+/// Print a Go-style fatal error and exit with status 2.
+pub(crate) fn fatal(msg: &str) -> ! {
+    eprintln!("fatal error: {msg}");
+    std::process::exit(2)
+}
+
+/// Create a goroutine running `f` and make it runnable (cf. newproc): on a
+/// thread with a P it goes to that P's `runnext`; elsewhere to the global
+/// queue.
+pub(crate) fn new_goroutine(f: Box<dyn FnOnce() + Send>) {
+    let rt = rt();
+    let g = match context::current_p() {
+        Some(p) => {
+            // SAFETY: current_p is held by this thread's M.
+            let id = unsafe { p.local() }.next_goid(&rt.goid);
+            p.add_live(1);
+            G::new(id, f)
+        }
+        None => {
+            rt.outside_live.fetch_add(1, Relaxed);
+            G::new(rt.goid.fetch_add(1, Relaxed), f)
+        }
+    };
+    park::ready(Arc::new(g));
+}
+
+/// The number of goroutines that exist: started and not yet returned
+/// (Go's `runtime.NumGoroutine`). Threads blocked in [`run`](crate::run) are
+/// not goroutines; the goroutine they wait for is.
+pub fn num_goroutine() -> usize {
+    let rt = rt();
+    let live = rt.outside_live.load(Relaxed)
+        + rt.sched.all_ps().map(|p| p.live.load(Relaxed)).sum::<i64>();
+    live.max(0) as usize
+}
+
+/// The number of Ps: how many goroutines can run in parallel (Go's
+/// `runtime.GOMAXPROCS(0)`). Set by the `GOMAXPROCS` environment variable,
+/// otherwise the number of CPUs this process may use.
+pub fn gomaxprocs() -> usize {
+    rt().sched.gomaxprocs()
+}
+
+/// Set the number of Ps and return the previous value (Go's
+/// `runtime.GOMAXPROCS(n)`). `n` is clamped to `1..=256`. Growing takes
+/// effect at once; when shrinking, a P that is running a goroutine is
+/// retired when that goroutine next blocks, yields or reaches a checkpoint.
+pub fn set_gomaxprocs(n: usize) -> usize {
+    rt().sched.resize(n)
+}
+
+/// The id of the calling goroutine (1 for `main`'s under `#[gort::main]`),
+/// or 0 when called from a thread that is not running a goroutine.
+pub fn goroutine_id() -> u64 {
+    let g = context::current_g();
+    if g.is_null() {
+        0
+    } else {
+        // SAFETY: the running G is alive while its code runs.
+        unsafe { &*g }.id
+    }
+}

@@ -1,0 +1,132 @@
+//! P: a processor — the right to run goroutines, and the per-P state that
+//! makes running them cheap: a local run queue with a `runnext` slot, a cache
+//! of free stacks and a batch of goroutine ids.
+//!
+//! There are exactly GOMAXPROCS Ps in use. A P is held by at most one M; the
+//! fields under `local` are touched only by that M (ownership passes with the
+//! P through the scheduler lock or an M's `next_p` hand-off, both of which
+//! order memory). Other fields are shared, and say who writes them.
+
+use super::g::G;
+use super::runq::RunQueue;
+use crate::stack::{Stack, StackPool, CACHE_MAX};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU8, Ordering::*};
+
+/// P status (cf. Go's _Pidle, _Prunning, _Pdead).
+pub(crate) const P_IDLE: u8 = 0;
+pub(crate) const P_RUNNING: u8 = 1;
+pub(crate) const P_DEAD: u8 = 2;
+
+/// Most Gs taken from the global queue at once: half a local ring (Go's
+/// `len(pp.runq)/2` in findRunnable).
+pub(crate) const BATCH_MAX: usize = super::runq::CAP / 2;
+
+/// How many goroutine ids a P takes from the global counter at a time (Go's
+/// `_GoidCacheBatch`).
+const GOID_BATCH: u64 = 16;
+
+pub(crate) struct P {
+    pub(crate) id: usize,
+    /// Local run queue; see runq.rs for who may touch what.
+    pub(crate) runq: RunQueue<G>,
+    /// Time slices started here; written by the owner, read by sysmon.
+    pub(crate) schedtick: AtomicU32,
+    /// Set by sysmon when the current time slice has run too long; cleared by
+    /// the owner when it starts a new slice.
+    pub(crate) preempt: AtomicBool,
+    /// Goroutines created here minus goroutines that finished here; written
+    /// by the owner only (so a plain load+store), summed by num_goroutine.
+    pub(crate) live: AtomicI64,
+    /// P_IDLE, P_RUNNING or P_DEAD; written under the scheduler lock.
+    pub(crate) status: AtomicU8,
+    local: UnsafeCell<PLocal>,
+}
+
+/// State only the owning M touches.
+pub(crate) struct PLocal {
+    pub(crate) stacks: Vec<Stack>,
+    goid_next: u64,
+    goid_end: u64,
+    /// xorshift state for the steal order.
+    rng: u32,
+}
+
+// SAFETY: `local` is touched only by the M holding the P (see the header);
+// everything else is atomic or immutable.
+unsafe impl Sync for P {}
+
+impl P {
+    pub(crate) fn new(id: usize) -> P {
+        P {
+            id,
+            runq: RunQueue::new(),
+            schedtick: AtomicU32::new(0),
+            preempt: AtomicBool::new(false),
+            live: AtomicI64::new(0),
+            status: AtomicU8::new(P_DEAD),
+            local: UnsafeCell::new(PLocal {
+                stacks: Vec::with_capacity(CACHE_MAX),
+                goid_next: 0,
+                goid_end: 0,
+                rng: (id as u32).wrapping_mul(0x9E37_79B9) | 1,
+            }),
+        }
+    }
+
+    /// The owner-only state.
+    ///
+    /// # Safety
+    /// The caller's M must hold this P, and must not hold another reference
+    /// returned by this function.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn local(&self) -> &mut PLocal {
+        // SAFETY: exclusivity is the caller's contract.
+        unsafe { &mut *self.local.get() }
+    }
+
+    /// Owner only: count a goroutine created (+1) or finished (-1) here.
+    pub(crate) fn add_live(&self, d: i64) {
+        self.live.store(self.live.load(Relaxed) + d, Relaxed);
+    }
+}
+
+impl PLocal {
+    /// Next goroutine id, from a batch taken from `counter`.
+    pub(crate) fn next_goid(&mut self, counter: &std::sync::atomic::AtomicU64) -> u64 {
+        if self.goid_next == self.goid_end {
+            self.goid_next = counter.fetch_add(GOID_BATCH, Relaxed);
+            self.goid_end = self.goid_next + GOID_BATCH;
+        }
+        self.goid_next += 1;
+        self.goid_next - 1
+    }
+
+    /// A free stack, from the cache or the global pool.
+    pub(crate) fn get_stack(&mut self, pool: &StackPool) -> Stack {
+        if self.stacks.is_empty() {
+            if let Err(e) = pool.refill(&mut self.stacks) {
+                crate::runtime::fatal(&e.to_string());
+            }
+        }
+        self.stacks.pop().expect("refill leaves at least one stack")
+    }
+
+    /// Return a stack to the cache, spilling half to the pool when full.
+    pub(crate) fn put_stack(&mut self, s: Stack, pool: &StackPool) {
+        if self.stacks.len() == CACHE_MAX {
+            pool.spill(&mut self.stacks);
+        }
+        self.stacks.push(s);
+    }
+
+    /// A pseudo-random number for steal orders (xorshift32).
+    pub(crate) fn rand(&mut self) -> u32 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        x
+    }
+}

@@ -1,0 +1,95 @@
+//! The seam everything that blocks is built on: park the current goroutine
+//! (or thread), and wake a parked one.
+//!
+//! A [`Waiter`] names whoever is waiting — a goroutine, or a plain OS thread
+//! that called a blocking gort API — and `wake` works for both. [`park`] has
+//! token semantics like `std::thread::park`: it may return spuriously, so
+//! callers re-check their condition in a loop; a `wake` before the `park` is
+//! never lost.
+
+use super::context;
+use super::coro::Switch;
+use super::g::{WaitReason, G};
+use super::rt;
+use std::sync::Arc;
+
+/// Someone who may be blocked waiting for an event.
+pub(crate) enum Waiter {
+    Goroutine(Arc<G>),
+    Thread(std::thread::Thread),
+}
+
+impl Waiter {
+    /// The caller, as a waiter.
+    pub(crate) fn current() -> Waiter {
+        let g = context::current_g();
+        if g.is_null() {
+            Waiter::Thread(std::thread::current())
+        } else {
+            // SAFETY: a non-null current_g was produced by Arc::as_ptr on an
+            // Arc the running M holds, so the count is at least one.
+            unsafe { Arc::increment_strong_count(g) };
+            // SAFETY: we own the count we just added.
+            Waiter::Goroutine(unsafe { Arc::from_raw(g) })
+        }
+    }
+
+    /// Wake the waiter (or leave it a token if it is not parked yet).
+    pub(crate) fn wake(self) {
+        match self {
+            Waiter::Goroutine(g) => {
+                if g.unpark() {
+                    ready(g);
+                }
+            }
+            Waiter::Thread(t) => t.unpark(),
+        }
+    }
+}
+
+/// Block the caller until woken (or spuriously); see the module docs.
+pub(crate) fn park(reason: WaitReason) {
+    let g = context::current_g();
+    if g.is_null() {
+        return std::thread::park();
+    }
+    // SAFETY: we are running on this G, so it is alive.
+    let g = unsafe { &*g };
+    if g.take_token() {
+        return;
+    }
+    if std::thread::panicking() {
+        // Never switch stacks while unwinding: std keeps the panic count in a
+        // thread-local that must stay with this thread. Hold the thread until
+        // the token arrives instead.
+        while !g.take_token() {
+            std::thread::yield_now();
+        }
+        return;
+    }
+    g.set_wait_reason(reason);
+    g.suspend(Switch::Park);
+    g.set_wait_reason(WaitReason::None);
+}
+
+/// Make a G that was just unparked (or created) runnable: into the current
+/// P's `runnext` so it runs soon and on this P (cf. ready/goready), or the
+/// global queue from a thread without a P; then make sure an M will run it.
+pub(crate) fn ready(g: Arc<G>) {
+    let sched = &rt().sched;
+    match context::current_p() {
+        Some(p) => p.runq.push_next(g, |batch| sched.global_put_batch(batch)),
+        None => sched.global_put(g),
+    }
+    sched.wakep();
+}
+
+/// Let other goroutines run; the caller stays runnable (runtime.Gosched).
+pub(crate) fn yield_now() {
+    let g = context::current_g();
+    if g.is_null() || std::thread::panicking() {
+        return std::thread::yield_now();
+    }
+    // SAFETY: we are running on this G, so it is alive.
+    unsafe { &*g }.suspend(Switch::Yield);
+}

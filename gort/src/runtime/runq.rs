@@ -1,0 +1,238 @@
+//! The per-P local run queue: a fixed ring of 256 slots plus a `runnext` slot.
+//!
+//! This mirrors Go's `p.runq`/`p.runnext` (cf. runtime.runqput, runqget,
+//! runqgrab, runqsteal in proc.go), the design tokio's `queue.rs` also follows.
+//!
+//! # Protocol
+//! * The ring is single-producer, multi-consumer. Only the owner (the M that
+//!   holds the P) writes `tail` and the slots, with a release store of `tail`.
+//! * Any thread consumes from `head` with a CAS. The owner pops one item at a
+//!   time; a thief (`steal_into`) copies half of the victim's items into its own
+//!   ring first and then claims them with a single CAS on the victim's `head`. If
+//!   the CAS fails, someone else consumed first and the copies are discarded
+//!   (they are only raw pointers, never dereferenced before the claim succeeds).
+//! * Slots are `AtomicPtr`s, so a thief reading a slot the owner is
+//!   overwriting is a race on an atomic, not undefined behaviour; the CAS on
+//!   `head` decides who owns what was read. A slot at index `i` can only be
+//!   overwritten after `head` has moved past `i`, which makes that CAS fail.
+//! * `runnext` holds at most one item. The owner swaps it; a thief may take it
+//!   with a CAS, and only when the ring is empty (Go's "runnext last").
+//! * Ownership: every pointer in the ring or in `runnext` is an `Arc<T>` turned
+//!   into a raw pointer with `Arc::into_raw`; whoever removes it (pop, a
+//!   successful steal CAS, overflow) turns it back with `Arc::from_raw`.
+//!
+//! `head` and `tail` are free-running `u32`s; `tail - head` (wrapping) is the
+//! length and never exceeds `CAP`. Like Go, a CAS on `head` could be fooled by
+//! 2^32 operations between a thief's load and its CAS; that is accepted.
+
+use crate::loom_shim::{AtomicPtr, AtomicU32};
+use std::ptr;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::Arc;
+
+/// Ring capacity: Go's `len(p.runq)`. Loom uses a tiny ring so that the
+/// overflow and wrap-around paths are reachable within its state budget.
+#[cfg(not(loom))]
+pub(crate) const CAP: usize = 256;
+#[cfg(loom)]
+pub(crate) const CAP: usize = 4;
+
+const MASK: u32 = CAP as u32 - 1;
+
+/// A local run queue of `Arc<T>`s (in the runtime, `T` is a goroutine).
+pub(crate) struct RunQueue<T> {
+    head: AtomicU32,
+    tail: AtomicU32,
+    slots: Box<[AtomicPtr<T>]>,
+    runnext: AtomicPtr<T>,
+}
+
+// SAFETY: the queue only moves `Arc<T>`s between threads; `T: Send + Sync`
+// makes sending and sharing those Arcs sound.
+unsafe impl<T: Send + Sync> Send for RunQueue<T> {}
+// SAFETY: as above; every shared field is an atomic.
+unsafe impl<T: Send + Sync> Sync for RunQueue<T> {}
+
+impl<T> RunQueue<T> {
+    pub(crate) fn new() -> Self {
+        RunQueue {
+            head: AtomicU32::new(0),
+            tail: AtomicU32::new(0),
+            slots: (0..CAP).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            runnext: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Number of items in the ring plus `runnext`; a snapshot, exact only for
+    /// the owner.
+    pub(crate) fn len(&self) -> usize {
+        let head = self.head.load(Acquire);
+        let tail = self.tail.load(Acquire);
+        let next = !self.runnext.load(Acquire).is_null();
+        tail.wrapping_sub(head) as usize + next as usize
+    }
+
+    /// True when the ring and `runnext` are both empty (cf. runqempty).
+    pub(crate) fn is_empty(&self) -> bool {
+        // Re-read tail so that a runnext -> ring kick in between cannot make a
+        // non-empty queue look empty.
+        loop {
+            let head = self.head.load(Acquire);
+            let tail = self.tail.load(Acquire);
+            let next = self.runnext.load(Acquire);
+            if tail == self.tail.load(Acquire) {
+                return head == tail && next.is_null();
+            }
+        }
+    }
+
+    /// Owner only: put `item` in `runnext`; a previous `runnext` item moves to
+    /// the tail of the ring (cf. runqput with next=true). Items that do not
+    /// fit go to `overflow` in one batch.
+    pub(crate) fn push_next(&self, item: Arc<T>, overflow: impl FnOnce(Vec<Arc<T>>)) {
+        let old = self.runnext.swap(Arc::into_raw(item) as *mut T, AcqRel);
+        if !old.is_null() {
+            // SAFETY: every non-null runnext pointer came from Arc::into_raw,
+            // and the swap made us its only owner.
+            self.push_back(unsafe { Arc::from_raw(old) }, overflow);
+        }
+    }
+
+    /// Owner only: put `item` at the tail of the ring. When the ring is full,
+    /// half of it plus `item` are handed to `overflow` (cf. runqputslow).
+    pub(crate) fn push_back(&self, item: Arc<T>, overflow: impl FnOnce(Vec<Arc<T>>)) {
+        let mut item = item;
+        loop {
+            let head = self.head.load(Acquire);
+            let tail = self.tail.load(Relaxed); // only the owner writes tail
+            if tail.wrapping_sub(head) < CAP as u32 {
+                self.slots[(tail & MASK) as usize].store(Arc::into_raw(item) as *mut T, Relaxed);
+                self.tail.store(tail.wrapping_add(1), Release);
+                return;
+            }
+            match self.grab_half_for_overflow(head, item) {
+                Ok(batch) => return overflow(batch),
+                Err(back) => item = back, // a thief made room; try again
+            }
+        }
+    }
+
+    /// Owner only: claim the first half of a full ring and return it with
+    /// `item` appended; `Err(item)` if a consumer moved `head` meanwhile.
+    fn grab_half_for_overflow(&self, head: u32, item: Arc<T>) -> Result<Vec<Arc<T>>, Arc<T>> {
+        let n = CAP as u32 / 2;
+        let ptrs: Vec<*mut T> = (0..n)
+            .map(|i| self.slots[(head.wrapping_add(i) & MASK) as usize].load(Relaxed))
+            .collect();
+        if self
+            .head
+            .compare_exchange(head, head.wrapping_add(n), AcqRel, Acquire)
+            .is_err()
+        {
+            return Err(item);
+        }
+        let mut batch: Vec<Arc<T>> = ptrs
+            .into_iter()
+            // SAFETY: the CAS on head succeeded, so these n slots (written by
+            // us, the owner, from Arc::into_raw) are now exclusively ours.
+            .map(|p| unsafe { Arc::from_raw(p) })
+            .collect();
+        batch.push(item);
+        Ok(batch)
+    }
+
+    /// Owner only: take the next item; `runnext` first. The flag is true when
+    /// the item came from `runnext` and so inherits the current time slice.
+    pub(crate) fn pop(&self) -> Option<(Arc<T>, bool)> {
+        let next = self.runnext.swap(ptr::null_mut(), AcqRel);
+        if !next.is_null() {
+            // SAFETY: the swap took exclusive ownership of an into_raw pointer.
+            return Some((unsafe { Arc::from_raw(next) }, true));
+        }
+        loop {
+            let head = self.head.load(Acquire);
+            let tail = self.tail.load(Relaxed);
+            if head == tail {
+                return None;
+            }
+            let p = self.slots[(head & MASK) as usize].load(Relaxed);
+            if self
+                .head
+                .compare_exchange(head, head.wrapping_add(1), AcqRel, Acquire)
+                .is_ok()
+            {
+                // SAFETY: the CAS claimed slot `head`, which holds an
+                // into_raw pointer published before tail moved past it.
+                return Some((unsafe { Arc::from_raw(p) }, false));
+            }
+        }
+    }
+
+    /// Steal half (rounded up) of `victim`'s items into `self`, whose owner
+    /// must be the caller and whose ring must be empty; returns one item to
+    /// run now (cf. runqsteal/runqgrab). `runnext` is taken only when
+    /// `steal_next` is set and the victim's ring is empty.
+    pub(crate) fn steal_into(&self, victim: &RunQueue<T>, steal_next: bool) -> Option<Arc<T>> {
+        let my_tail = self.tail.load(Relaxed);
+        debug_assert_eq!(my_tail, self.head.load(Acquire), "steal_into needs an empty ring");
+        loop {
+            let head = victim.head.load(Acquire);
+            let tail = victim.tail.load(Acquire);
+            let n = tail.wrapping_sub(head);
+            if n == 0 {
+                return if steal_next { victim.steal_runnext() } else { None };
+            }
+            if n > CAP as u32 {
+                continue; // inconsistent snapshot: head moved between the loads
+            }
+            let n = n - n / 2;
+            for i in 0..n {
+                let p = victim.slots[(head.wrapping_add(i) & MASK) as usize].load(Relaxed);
+                self.slots[(my_tail.wrapping_add(i) & MASK) as usize].store(p, Relaxed);
+            }
+            if victim
+                .head
+                .compare_exchange(head, head.wrapping_add(n), AcqRel, Acquire)
+                .is_err()
+            {
+                continue; // someone else consumed first; our copies are void
+            }
+            // The last stolen item runs now; the rest are published in our ring.
+            let last = self.slots[(my_tail.wrapping_add(n - 1) & MASK) as usize].load(Relaxed);
+            if n > 1 {
+                self.tail.store(my_tail.wrapping_add(n - 1), Release);
+            }
+            // SAFETY: the CAS on the victim's head transferred ownership of
+            // these into_raw pointers to us; `last` is not published anywhere.
+            return Some(unsafe { Arc::from_raw(last) });
+        }
+    }
+
+    fn steal_runnext(&self) -> Option<Arc<T>> {
+        let next = self.runnext.load(Acquire);
+        if next.is_null() {
+            return None;
+        }
+        self.runnext
+            .compare_exchange(next, ptr::null_mut(), AcqRel, Acquire)
+            .ok()
+            // SAFETY: the CAS took exclusive ownership of an into_raw pointer.
+            .map(|p| unsafe { Arc::from_raw(p) })
+    }
+
+    /// Owner only: remove everything (used when a P is retired).
+    pub(crate) fn drain(&self) -> Vec<Arc<T>> {
+        let mut out = Vec::new();
+        while let Some((item, _)) = self.pop() {
+            out.push(item);
+        }
+        out
+    }
+}
+
+impl<T> Drop for RunQueue<T> {
+    fn drop(&mut self) {
+        // Release any remaining Arcs; only tests drop queues.
+        while self.pop().is_some() {}
+    }
+}

@@ -1,0 +1,280 @@
+//! The scheduler's shared state: all Ps, the idle P and M lists, the global
+//! run queue, and the protocol that parks and wakes Ms (cf. Go's `schedt`,
+//! wakep, startm, pidleget/pidleput, and the "Worker thread parking/unparking"
+//! essay at the top of proc.go).
+//!
+//! # The problem
+//! Waking a parked thread costs 20–40 µs on the machines we measure on, while
+//! a goroutine switch costs tens of nanoseconds. So we must not wake an M for
+//! every new G, yet must never leave a runnable G waiting while a P idles.
+//!
+//! # The protocol
+//! An M is *spinning* when it holds a P and is looking for work to steal.
+//! `nmspinning` counts them; at most half the busy Ps may have one.
+//! 1. Submitting work (a new or woken G): put it in a queue, then `wakep`:
+//!    a SeqCst fence, then if a P is idle and no M spins, CAS nmspinning 0→1
+//!    and start an M (idle or new) on an idle P, as a spinning M.
+//! 2. A spinning M that finds work decrements nmspinning and calls `wakep`,
+//!    so spinners chain until every P is busy or work runs out.
+//! 3. An M that finds nothing gives its P back under the lock, re-checking
+//!    the global queue under that same lock (the global queue lives under it,
+//!    so a global submission either is seen here or sees the idle P).
+//! 4. A spinning M that gives up decrements nmspinning, fences, and then
+//!    re-checks every P's local queue and the global queue; with work found
+//!    it takes an idle P back and spins again.
+//!
+//! # The invariant
+//! *If a G is runnable and a P is idle, then some M is spinning or is being
+//! started.* Steps 1 and 4 form a Dekker pair on (queue, nmspinning): by the
+//! SeqCst fences, either the submitter sees the spinner and the spinner's
+//! re-check sees the G, or the submitter sees nmspinning == 0 and wakes one.
+//! Work in a *running* P's own queue is safe anyway: its M returns to it.
+//! `loom_tests` in this file model the pair on plain threads.
+
+use super::g::G;
+use super::m::{Retired, M};
+use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
+use crate::loom_shim::{fence, AtomicUsize};
+use parking_lot::{Mutex, MutexGuard};
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::{Arc, OnceLock};
+
+/// Upper bound for GOMAXPROCS (Go has none below 2^31; ours sizes a table).
+pub(crate) const MAX_PROCS: usize = 256;
+
+pub(crate) struct Sched {
+    allp: Box<[OnceLock<P>]>,
+    gomaxprocs: AtomicUsize,
+    locked: Mutex<Locked>,
+    /// Mirror of `locked.idle_p.len()`, for lock-free checks.
+    npidle: AtomicUsize,
+    /// Ms spinning for work (see the protocol above).
+    pub(crate) nmspinning: AtomicUsize,
+    /// Mirror of `locked.global.len()`, for lock-free checks.
+    global_len: AtomicUsize,
+    mcount: AtomicUsize,
+}
+
+/// What the scheduler lock guards.
+struct Locked {
+    idle_p: Vec<&'static P>,
+    idle_m: Vec<&'static M>,
+    global: VecDeque<Arc<G>>,
+}
+
+impl Sched {
+    /// A scheduler with no Ps yet; `resize` adds them once it is 'static.
+    pub(crate) fn new() -> Sched {
+        Sched {
+            allp: (0..MAX_PROCS).map(|_| OnceLock::new()).collect(),
+            gomaxprocs: AtomicUsize::new(0),
+            locked: Mutex::new(Locked {
+                idle_p: Vec::new(),
+                idle_m: Vec::new(),
+                global: VecDeque::new(),
+            }),
+            npidle: AtomicUsize::new(0),
+            nmspinning: AtomicUsize::new(0),
+            global_len: AtomicUsize::new(0),
+            mcount: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn gomaxprocs(&self) -> usize {
+        self.gomaxprocs.load(Relaxed)
+    }
+
+    /// P number `id` (created on first use).
+    pub(crate) fn p(&'static self, id: usize) -> &'static P {
+        self.allp[id].get_or_init(|| P::new(id))
+    }
+
+    /// All Ps ever created, for counting and dumps.
+    pub(crate) fn all_ps(&self) -> impl Iterator<Item = &P> {
+        self.allp.iter().map_while(|p| p.get())
+    }
+
+    pub(crate) fn global_len(&self) -> usize {
+        self.global_len.load(Relaxed)
+    }
+
+    /// Whether one more M may start spinning: fewer spinners than half the
+    /// busy Ps (Go: `2*nmspinning < gomaxprocs - npidle`).
+    pub(crate) fn may_spin(&self) -> bool {
+        let busy = self.gomaxprocs().saturating_sub(self.npidle.load(Relaxed));
+        2 * self.nmspinning.load(Relaxed) < busy
+    }
+
+    /// Change GOMAXPROCS; returns the old value. Shrinking takes effect as
+    /// each surplus P's M next enters the scheduler (see m.rs `retire`).
+    pub(crate) fn resize(&'static self, n: usize) -> usize {
+        let n = n.clamp(1, MAX_PROCS);
+        let mut l = self.locked.lock();
+        let old = self.gomaxprocs.swap(n, SeqCst);
+        for id in old..n {
+            let p = self.p(id);
+            if p.status.load(Relaxed) == P_DEAD {
+                self.pidleput(&mut l, p);
+            }
+        }
+        let before = l.idle_p.len();
+        l.idle_p.retain(|p| {
+            let keep = p.id < n;
+            if !keep {
+                p.status.store(P_DEAD, Relaxed);
+            }
+            keep
+        });
+        self.npidle.fetch_sub(before - l.idle_p.len(), SeqCst);
+        drop(l);
+        for _ in old..n {
+            self.wakep();
+        }
+        old
+    }
+
+    fn pidleput(&self, l: &mut MutexGuard<'_, Locked>, p: &'static P) {
+        p.status.store(P_IDLE, Relaxed);
+        l.idle_p.push(p);
+        self.npidle.fetch_add(1, SeqCst);
+    }
+
+    fn pidleget(&self, l: &mut MutexGuard<'_, Locked>) -> Option<&'static P> {
+        let p = l.idle_p.pop()?;
+        self.npidle.fetch_sub(1, SeqCst);
+        p.status.store(P_RUNNING, Relaxed);
+        Some(p)
+    }
+
+    /// Put an M on the idle list (cf. mput).
+    pub(crate) fn mput(&self, m: &'static M) {
+        self.locked.lock().idle_m.push(m);
+    }
+
+    /// Wake an M to run an idle P if nobody is spinning (cf. wakep).
+    pub(crate) fn wakep(&'static self) {
+        fence(SeqCst);
+        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
+            return;
+        }
+        if self.nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_err() {
+            return;
+        }
+        let mut l = self.locked.lock();
+        let Some(p) = self.pidleget(&mut l) else {
+            drop(l);
+            self.nmspinning.fetch_sub(1, SeqCst);
+            return;
+        };
+        self.startm(l, p, true);
+    }
+
+    /// Run `p` on an idle M, or on a new one (cf. startm).
+    fn startm(&self, mut l: MutexGuard<'_, Locked>, p: &'static P, spinning: bool) {
+        match l.idle_m.pop() {
+            Some(m) => {
+                drop(l);
+                m.wake_with(p, spinning);
+            }
+            None => {
+                drop(l);
+                let id = self.mcount.fetch_add(1, Relaxed);
+                M::spawn(id, p, spinning);
+            }
+        }
+    }
+
+    /// Step 3 of the protocol: release `p` to the idle list, or, if the
+    /// global queue has work, take a batch of it instead.
+    pub(crate) fn release_p_or_take_global(&'static self, p: &'static P) -> Option<Arc<G>> {
+        let mut l = self.locked.lock();
+        if !l.global.is_empty() {
+            return self.global_get_locked(&mut l, p, super::p::BATCH_MAX);
+        }
+        self.pidleput(&mut l, p);
+        None
+    }
+
+    /// Step 4 of the protocol, for an M that was spinning and just released
+    /// its P. True if it found work and took a P (it is spinning again).
+    pub(crate) fn stop_spinning_and_recheck(&'static self, ctx: &super::context::MCtx) -> bool {
+        self.nmspinning.fetch_sub(1, SeqCst);
+        fence(SeqCst);
+        let work = self.global_len.load(SeqCst) > 0
+            || (0..self.gomaxprocs()).any(|id| {
+                let p = self.p(id);
+                p.status.load(Relaxed) == P_RUNNING && !p.runq.is_empty()
+            });
+        if !work {
+            return false;
+        }
+        let mut l = self.locked.lock();
+        let Some(p) = self.pidleget(&mut l) else { return false };
+        drop(l);
+        ctx.p.set(Some(p));
+        ctx.spinning.set(true);
+        self.nmspinning.fetch_add(1, SeqCst);
+        true
+    }
+
+    /// Retire `p` (its id is at or above GOMAXPROCS): move its Gs to the
+    /// global queue and pick an idle P for the caller if there is one.
+    pub(crate) fn retire_p(&'static self, p: &'static P) -> Retired {
+        let mut l = self.locked.lock();
+        if p.id < self.gomaxprocs() {
+            return Retired::Kept;
+        }
+        let gs = p.runq.drain();
+        self.global_extend(&mut l, gs);
+        p.status.store(P_DEAD, Relaxed);
+        let next = self.pidleget(&mut l);
+        drop(l);
+        self.wakep();
+        match next {
+            Some(next) => Retired::Moved(next),
+            None => Retired::NoP,
+        }
+    }
+
+    /// Append one G to the global queue (from a thread without a P).
+    pub(crate) fn global_put(&self, g: Arc<G>) {
+        let mut l = self.locked.lock();
+        self.global_extend(&mut l, std::iter::once(g));
+    }
+
+    /// Append a batch (a local queue's overflow) to the global queue.
+    pub(crate) fn global_put_batch(&self, gs: Vec<Arc<G>>) {
+        let mut l = self.locked.lock();
+        self.global_extend(&mut l, gs);
+    }
+
+    fn global_extend(&self, l: &mut MutexGuard<'_, Locked>, gs: impl IntoIterator<Item = Arc<G>>) {
+        l.global.extend(gs);
+        self.global_len.store(l.global.len(), SeqCst);
+    }
+
+    /// Take up to `max` Gs from the global queue: the first to run now, the
+    /// rest onto `p`'s local queue (cf. globrunqgetbatch).
+    pub(crate) fn global_get(&self, p: &'static P, max: usize) -> Option<Arc<G>> {
+        let mut l = self.locked.lock();
+        self.global_get_locked(&mut l, p, max)
+    }
+
+    fn global_get_locked(
+        &self,
+        l: &mut MutexGuard<'_, Locked>,
+        p: &'static P,
+        max: usize,
+    ) -> Option<Arc<G>> {
+        let len = l.global.len();
+        let n = max.min(len).min(len / self.gomaxprocs().max(1) + 1);
+        let first = l.global.pop_front()?;
+        for _ in 1..n {
+            let g = l.global.pop_front().expect("n <= len");
+            p.runq.push_back(g, |_| unreachable!("a batch of at most half a ring fits"));
+        }
+        self.global_len.store(l.global.len(), SeqCst);
+        Some(first)
+    }
+}

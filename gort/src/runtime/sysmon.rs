@@ -1,0 +1,138 @@
+//! sysmon: one thread with no P that watches the scheduler (cf. Go's
+//! runtime.sysmon/retake).
+//!
+//! Each round it looks at every running P: if a P has run the same time
+//! slice (same `schedtick`) for 10 ms, it asks for preemption by setting the
+//! P's `preempt` flag and bumping the global `PREEMPT_PENDING` count. The flag
+//! is honoured at the next checkpoint (`gort::checkpoint`, every blocking
+//! operation) and by the scheduler, which then stops letting `runnext` inherit
+//! the slice, so two goroutines handing work back and forth cannot starve the
+//! rest of their P. Now and then it also scavenges idle goroutine stacks.
+//!
+//! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
+//! (Go's numbers).
+
+use super::p::{P, P_RUNNING};
+use super::rt;
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::time::{Duration, Instant};
+
+/// A time slice (Go's `forcePreemptNS`).
+const TIME_SLICE: Duration = Duration::from_millis(10);
+const MIN_DELAY: Duration = Duration::from_micros(20);
+const MAX_DELAY: Duration = Duration::from_millis(10);
+/// Quiet rounds before sysmon starts backing off (Go: 50).
+const QUIET_ROUNDS: u32 = 50;
+/// How often idle stacks are scavenged. A guess: often enough that memory
+/// comes back within seconds, rarely enough to cost nothing.
+const SCAVENGE_EVERY: Duration = Duration::from_secs(1);
+
+/// Number of Ps whose `preempt` flag is set. Checkpoints read this with one
+/// relaxed load and take the slow path only when it is non-zero.
+pub(crate) static PREEMPT_PENDING: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) struct Sysmon;
+
+impl Sysmon {
+    pub(crate) fn new() -> Sysmon {
+        Sysmon
+    }
+
+    /// Start the sysmon thread (once, at runtime start).
+    pub(crate) fn start(&self) {
+        let spawned = std::thread::Builder::new().name("gort-sysmon".into()).spawn(run);
+        if let Err(e) = spawned {
+            super::fatal(&format!("cannot start sysmon: {e}"));
+        }
+    }
+
+    /// The owner of `p` starts a new time slice: drop any preemption request.
+    pub(crate) fn clear_preempt(&self, p: &P) {
+        if p.preempt.load(Relaxed) && p.preempt.swap(false, Relaxed) {
+            PREEMPT_PENDING.fetch_sub(1, Relaxed);
+        }
+    }
+}
+
+/// What sysmon remembers of one P (cf. Go's `sysmontick`).
+#[derive(Clone, Copy)]
+struct Seen {
+    schedtick: u32,
+    since: Instant,
+}
+
+fn run() {
+    let sched = &rt().sched;
+    let mut seen: Vec<Option<Seen>> = Vec::new();
+    let mut delay = MIN_DELAY;
+    let mut quiet = 0u32;
+    let mut last_scavenge = Instant::now();
+    loop {
+        std::thread::sleep(delay);
+        let now = Instant::now();
+        let n = sched.gomaxprocs();
+        seen.resize(n.max(seen.len()), None);
+        let mut acted = false;
+        for (id, slot) in seen.iter_mut().enumerate().take(n) {
+            let p = sched.p(id);
+            acted |= retake(p, slot, now);
+        }
+        if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
+            last_scavenge = now;
+            rt().stacks.scavenge();
+        }
+        if acted {
+            quiet = 0;
+            delay = MIN_DELAY;
+        } else {
+            quiet += 1;
+            if quiet > QUIET_ROUNDS {
+                delay = (delay * 2).min(MAX_DELAY);
+            }
+        }
+    }
+}
+
+/// Ask `p` to preempt if it has run one time slice too long; true if asked.
+fn retake(p: &P, slot: &mut Option<Seen>, now: Instant) -> bool {
+    if p.status.load(Relaxed) != P_RUNNING {
+        *slot = None;
+        return false;
+    }
+    let tick = p.schedtick.load(Relaxed);
+    match slot {
+        Some(s) if s.schedtick == tick => {
+            if now.duration_since(s.since) < TIME_SLICE || p.preempt.load(Relaxed) {
+                return false;
+            }
+            if !p.preempt.swap(true, Relaxed) {
+                PREEMPT_PENDING.fetch_add(1, Relaxed);
+            }
+            true
+        }
+        _ => {
+            *slot = Some(Seen { schedtick: tick, since: now });
+            false
+        }
+    }
+}
+
+/// A preemption checkpoint: one relaxed load when nothing is pending.
+#[inline]
+pub(crate) fn checkpoint() {
+    if PREEMPT_PENDING.load(Relaxed) != 0 {
+        checkpoint_slow();
+    }
+}
+
+/// Yield if it is *this* goroutine's P that was asked to preempt. Out of
+/// line so the fast path above holds no thread-local access (DESIGN §4/§9).
+#[inline(never)]
+#[cold]
+fn checkpoint_slow() {
+    if let Some(p) = super::context::current_p() {
+        if p.preempt.load(Relaxed) && !super::context::current_g().is_null() {
+            super::park::yield_now();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Starting goroutines: `go!`'s target, `spawn` with its `JoinHandle`, and
+//! `run`, which bridges an OS thread into the runtime.
+
+use crate::runtime::g::WaitReason;
+use crate::runtime::park::{park, Waiter};
+use parking_lot::Mutex;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// Start `f` in a new goroutine; a panic in it ends the process with status
+/// 2 after printing `panic in goroutine N: …` (what `go!` expands to).
+pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
+    crate::runtime::new_goroutine(Box::new(move || {
+        if catch_unwind(AssertUnwindSafe(f)).is_err() {
+            crate::panic::goroutine_panicked();
+        }
+    }));
+}
+
+/// Start `f` in a new goroutine and return a handle to its result.
+///
+/// Like `go!`, but the goroutine's return value — or its panic — is kept for
+/// [`JoinHandle::join`] instead of ending the process. Dropping the handle
+/// detaches the goroutine.
+///
+/// ```
+/// let h = gort::spawn(|| 6 * 7);
+/// assert_eq!(h.join().unwrap(), 42);
+/// ```
+pub fn spawn<T, F>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(JoinState { result: None, waiter: None }));
+    let theirs = Arc::clone(&slot);
+    crate::runtime::new_goroutine(Box::new(move || {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let waiter = {
+            let mut state = theirs.lock();
+            state.result = Some(result);
+            state.waiter.take()
+        };
+        if let Some(w) = waiter {
+            w.wake();
+        }
+    }));
+    JoinHandle { slot }
+}
+
+/// Run `f` as a goroutine and block until it returns, starting the runtime
+/// if needed. From a plain thread this blocks the thread; from a goroutine it
+/// parks only the goroutine. A panic in `f` is resumed in the caller.
+///
+/// Many threads may call `run` at once (the test harness does); they share
+/// one runtime.
+///
+/// ```
+/// let n = gort::run(|| {
+///     let h = gort::spawn(|| 20);
+///     h.join().unwrap() + 22
+/// });
+/// assert_eq!(n, 42);
+/// ```
+pub fn run<T, F>(f: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    match spawn(f).join() {
+        Ok(v) => v,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// Owned permission to wait for a goroutine started by [`spawn`] and take
+/// its result.
+pub struct JoinHandle<T> {
+    slot: Arc<Mutex<JoinState<T>>>,
+}
+
+struct JoinState<T> {
+    result: Option<std::thread::Result<T>>,
+    waiter: Option<Waiter>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Wait for the goroutine to finish: `Ok` with its return value, or
+    /// `Err` with its panic payload. Parks a calling goroutine; blocks a
+    /// calling thread.
+    pub fn join(self) -> std::thread::Result<T> {
+        loop {
+            {
+                let mut state = self.slot.lock();
+                if let Some(result) = state.result.take() {
+                    return result;
+                }
+                state.waiter = Some(Waiter::current());
+            }
+            park(WaitReason::Join);
+        }
+    }
+
+    /// Whether the goroutine has finished (its result is ready).
+    pub fn is_finished(&self) -> bool {
+        self.slot.lock().result.is_some()
+    }
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish()
+    }
+}
+
+/// What `#[gort::main]` expands to: run the body as goroutine 1; a panic in
+/// it ends the process with status 2, as in Go.
+pub(crate) fn main<T, F>(f: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    match spawn(f).join() {
+        Ok(v) => v,
+        Err(_) => crate::panic::goroutine_panicked(),
+    }
+}
