@@ -10,11 +10,11 @@ use std::sync::Arc;
 /// Start `f` in a new goroutine; a panic in it ends the process with status
 /// 2 after printing `panic in goroutine N: …` (what `go!` expands to).
 pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
-    crate::runtime::new_goroutine(Box::new(move || {
+    crate::runtime::new_goroutine(move || {
         if catch_unwind(AssertUnwindSafe(f)).is_err() {
             crate::panic::goroutine_panicked();
         }
-    }));
+    });
 }
 
 /// Start `f` in a new goroutine and return a handle to its result.
@@ -34,7 +34,7 @@ where
 {
     let slot = Arc::new(Mutex::new(JoinState { result: None, waiter: None }));
     let theirs = Arc::clone(&slot);
-    crate::runtime::new_goroutine(Box::new(move || {
+    crate::runtime::new_goroutine(move || {
         let result = catch_unwind(AssertUnwindSafe(f));
         let waiter = {
             let mut state = theirs.lock();
@@ -44,7 +44,7 @@ where
         if let Some(w) = waiter {
             w.wake();
         }
-    }));
+    });
     JoinHandle { slot }
 }
 

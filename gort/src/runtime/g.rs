@@ -24,6 +24,7 @@
 //! every blocking primitive re-checks its condition in a loop.
 
 use super::coro::{Coro, GYielder};
+use super::gfn::GFn;
 use crate::loom_shim::AtomicU8;
 use std::cell::UnsafeCell;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -54,7 +55,7 @@ pub(crate) enum WaitReason {
 /// The code of a G, owned by the M that runs it.
 pub(crate) enum Body {
     /// Not started: the function, no stack yet.
-    New(Box<dyn FnOnce() + Send>),
+    New(GFn),
     /// Started: the coroutine, holding the G's stack.
     Started(Coro),
     /// Finished (or being finished).
@@ -84,15 +85,32 @@ unsafe impl Sync for G {}
 unsafe impl Send for G {}
 
 impl G {
-    pub(crate) fn new(id: u64, f: Box<dyn FnOnce() + Send>) -> G {
+    /// A G that will run `f`.
+    pub(crate) fn new<F: FnOnce() + Send + 'static>(id: u64, f: F) -> G {
+        let mut func = GFn::empty();
+        func.set(f);
         G {
             id,
             park_state: AtomicU8::new(RUNNING),
             status: std::sync::atomic::AtomicU8::new(Status::Runnable as u8),
             wait_reason: std::sync::atomic::AtomicU8::new(WaitReason::None as u8),
             yielder: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
-            body: UnsafeCell::new(Body::New(f)),
+            body: UnsafeCell::new(Body::New(func)),
         }
+    }
+
+    /// Reuse a finished G (one nobody else references, from a free list)
+    /// for a new goroutine (cf. gfget).
+    pub(crate) fn reuse<F: FnOnce() + Send + 'static>(&mut self, id: u64, f: F) {
+        debug_assert!(matches!(self.body.get_mut(), Body::Done));
+        self.id = id;
+        self.park_state.store(RUNNING, Relaxed);
+        self.set_status(Status::Runnable);
+        self.set_wait_reason(WaitReason::None);
+        self.yielder.store(std::ptr::null_mut(), Relaxed);
+        let mut func = GFn::empty();
+        func.set(f);
+        *self.body.get_mut() = Body::New(func);
     }
 
     /// On the G, when its coroutine starts.

@@ -134,6 +134,11 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
             Switch::Exit => {
                 g.set_status(Status::Dead);
                 p.add_live(-1);
+                // The G may have moved to this M from another P mid-run; it
+                // is freed to the P running it now.
+                let p = ctx.p.get().expect("execute needs a P");
+                // SAFETY: this M holds `p`.
+                unsafe { p.local() }.free_g(g, &rt().sched);
                 break;
             }
         }
@@ -147,14 +152,14 @@ fn resume(p: &P, g: &G) -> Switch {
     // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
     let body = unsafe { g.body() };
     if let Body::New(_) = body {
-        let Body::New(f) = std::mem::replace(body, Body::Done) else { unreachable!() };
+        let Body::New(mut f) = std::mem::replace(body, Body::Done) else { unreachable!() };
         // SAFETY: this M holds `p`.
         let mut stack = unsafe { p.local() }.get_stack(pool);
         stack.set_owner(g.id);
         let coro = Coro::new(stack, move |y| {
             // SAFETY: we are running on this G, so current_g is it and alive.
             unsafe { &*context::current_g() }.set_yielder(y);
-            f();
+            f.call();
         });
         *body = Body::Started(coro);
     }

@@ -9,6 +9,7 @@
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod g;
+pub(crate) mod gfn;
 pub(crate) mod m;
 pub(crate) mod p;
 pub(crate) mod park;
@@ -81,21 +82,22 @@ pub(crate) fn fatal(msg: &str) -> ! {
 /// Create a goroutine running `f` and make it runnable (cf. newproc): on a
 /// thread with a P it goes to that P's `runnext`; elsewhere to the global
 /// queue.
-pub(crate) fn new_goroutine(f: Box<dyn FnOnce() + Send>) {
+pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
     let rt = rt();
     let g = match context::current_p() {
         Some(p) => {
             // SAFETY: current_p is held by this thread's M.
-            let id = unsafe { p.local() }.next_goid(&rt.goid);
+            let local = unsafe { p.local() };
+            let id = local.next_goid(&rt.goid);
             p.add_live(1);
-            G::new(id, f)
+            local.new_g(&rt.sched, id, f)
         }
         None => {
             rt.outside_live.fetch_add(1, Relaxed);
-            G::new(rt.goid.fetch_add(1, Relaxed), f)
+            Arc::new(G::new(rt.goid.fetch_add(1, Relaxed), f))
         }
     };
-    park::ready(Arc::new(g));
+    park::ready(g);
 }
 
 /// The number of goroutines that exist: started and not yet returned
@@ -116,10 +118,14 @@ pub fn gomaxprocs() -> usize {
 }
 
 /// Set the number of Ps and return the previous value (Go's
-/// `runtime.GOMAXPROCS(n)`). `n` is clamped to `1..=256`. Growing takes
-/// effect at once; when shrinking, a P that is running a goroutine is
+/// `runtime.GOMAXPROCS(n)`). As in Go, `0` changes nothing and only
+/// returns the current value; values above 256 are clamped to 256. Growing
+/// takes effect at once; when shrinking, a P that is running a goroutine is
 /// retired when that goroutine next blocks, yields or reaches a checkpoint.
 pub fn set_gomaxprocs(n: usize) -> usize {
+    if n == 0 {
+        return gomaxprocs();
+    }
     rt().sched.resize(n)
 }
 

@@ -10,7 +10,9 @@
 use super::g::G;
 use super::runq::RunQueue;
 use crate::stack::{Stack, StackPool, CACHE_MAX};
+use super::sched::Sched;
 use std::cell::UnsafeCell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU8, Ordering::*};
 
 /// P status (cf. Go's _Pidle, _Prunning, _Pdead).
@@ -21,6 +23,10 @@ pub(crate) const P_DEAD: u8 = 2;
 /// Most Gs taken from the global queue at once: half a local ring (Go's
 /// `len(pp.runq)/2` in findRunnable).
 pub(crate) const BATCH_MAX: usize = super::runq::CAP / 2;
+
+/// Free Gs a P keeps; half move to the global list when it is full (Go:
+/// 64, moving down to 32).
+const GFREE_MAX: usize = 64;
 
 /// How many goroutine ids a P takes from the global counter at a time (Go's
 /// `_GoidCacheBatch`).
@@ -46,6 +52,8 @@ pub(crate) struct P {
 /// State only the owning M touches.
 pub(crate) struct PLocal {
     pub(crate) stacks: Vec<Stack>,
+    /// Finished Gs kept for reuse (cf. Go's `p.gFree`).
+    gfree: Vec<Arc<G>>,
     goid_next: u64,
     goid_end: u64,
     /// xorshift state for the steal order.
@@ -67,6 +75,7 @@ impl P {
             status: AtomicU8::new(P_DEAD),
             local: UnsafeCell::new(PLocal {
                 stacks: Vec::with_capacity(CACHE_MAX),
+                gfree: Vec::with_capacity(GFREE_MAX),
                 goid_next: 0,
                 goid_end: 0,
                 rng: (id as u32).wrapping_mul(0x9E37_79B9) | 1,
@@ -100,6 +109,36 @@ impl PLocal {
         }
         self.goid_next += 1;
         self.goid_next - 1
+    }
+
+    /// A G ready to run `f`: a recycled one if any, else a new one.
+    pub(crate) fn new_g<F: FnOnce() + Send + 'static>(
+        &mut self,
+        sched: &Sched,
+        id: u64,
+        f: F,
+    ) -> Arc<G> {
+        if self.gfree.is_empty() {
+            sched.gfree_refill(&mut self.gfree, GFREE_MAX / 2);
+        }
+        match self.gfree.pop() {
+            Some(mut g) => {
+                Arc::get_mut(&mut g).expect("free Gs are unshared").reuse(id, f);
+                g
+            }
+            None => Arc::new(G::new(id, f)),
+        }
+    }
+
+    /// Keep a finished G for reuse if nothing else references it.
+    pub(crate) fn free_g(&mut self, mut g: Arc<G>, sched: &Sched) {
+        if Arc::get_mut(&mut g).is_none() {
+            return; // a waker still holds it; it is freed when they let go
+        }
+        if self.gfree.len() == GFREE_MAX {
+            sched.gfree_spill(self.gfree.drain(..GFREE_MAX / 2));
+        }
+        self.gfree.push(g);
     }
 
     /// A free stack, from the cache or the global pool.

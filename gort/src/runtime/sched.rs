@@ -53,6 +53,8 @@ pub(crate) struct Sched {
     pub(crate) nmspinning: AtomicUsize,
     /// Mirror of `locked.global.len()`, for lock-free checks.
     global_len: AtomicUsize,
+    /// Finished Gs for reuse, exchanged in batches with the Ps' caches.
+    gfree: Mutex<Vec<Arc<G>>>,
     mcount: AtomicUsize,
 }
 
@@ -77,6 +79,7 @@ impl Sched {
             npidle: AtomicUsize::new(0),
             nmspinning: AtomicUsize::new(0),
             global_len: AtomicUsize::new(0),
+            gfree: Mutex::new(Vec::new()),
             mcount: AtomicUsize::new(0),
         }
     }
@@ -235,6 +238,18 @@ impl Sched {
             Some(next) => Retired::Moved(next),
             None => Retired::NoP,
         }
+    }
+
+    /// Move up to `n` free Gs into a P's cache.
+    pub(crate) fn gfree_refill(&self, cache: &mut Vec<Arc<G>>, n: usize) {
+        let mut free = self.gfree.lock();
+        let at = free.len().saturating_sub(n);
+        cache.extend(free.drain(at..));
+    }
+
+    /// Take surplus free Gs from a P's cache.
+    pub(crate) fn gfree_spill(&self, gs: impl Iterator<Item = Arc<G>>) {
+        self.gfree.lock().extend(gs);
     }
 
     /// Append one G to the global queue (from a thread without a P).

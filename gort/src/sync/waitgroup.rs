@@ -122,6 +122,12 @@ impl WaitGroup {
     }
 }
 
+// A panic cannot leave a WaitGroup half-updated: `done` below zero undoes
+// its decrement before panicking, and the waiter list is only pushed to and
+// drained whole.
+impl std::panic::UnwindSafe for WaitGroup {}
+impl std::panic::RefUnwindSafe for WaitGroup {}
+
 impl std::fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitGroup").field("count", &self.count()).finish()
