@@ -107,6 +107,11 @@ impl<T> JoinHandle<T> {
     }
 }
 
+// The shared state is a result slot and a waiter slot, each replaced whole
+// under the lock, so a panic cannot leave it half-written.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish()
