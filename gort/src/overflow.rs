@@ -33,7 +33,7 @@ pub(crate) fn install_handler(stack_size: usize) {
     // struct is fully initialized (zeroed, then the fields we use).
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = handler as usize;
+        action.sa_sigaction = handler as *const () as usize;
         action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
         libc::sigemptyset(&mut action.sa_mask);
         for (sig, prev) in [

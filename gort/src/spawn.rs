@@ -1,7 +1,6 @@
 //! Starting goroutines: `go!`'s target, `spawn` with its `JoinHandle`, and
 //! `run`, which bridges an OS thread into the runtime.
 
-use crate::runtime::g::WaitReason;
 use crate::runtime::park::{park, Waiter};
 use parking_lot::Mutex;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -97,7 +96,7 @@ impl<T> JoinHandle<T> {
                 }
                 state.waiter = Some(Waiter::current());
             }
-            park(WaitReason::Join);
+            park();
         }
     }
 

@@ -268,10 +268,6 @@ impl StackPool {
         StackPool { stack_size, lists: Mutex::new(FreeLists::default()) }
     }
 
-    pub(crate) fn stack_size(&self) -> usize {
-        self.stack_size
-    }
-
     /// Refill an empty per-P cache with a batch, mapping a slab on a miss.
     pub(crate) fn refill(&self, cache: &mut Vec<Stack>) -> Result<(), SlabError> {
         let mut lists = self.lists.lock();

@@ -6,6 +6,8 @@
 //! another with `set_gomaxprocs`, and the trials run on one harness thread
 //! (each test still spawns as many goroutines as it likes).
 
+#![allow(dead_code)] // each test binary uses a different part of this module
+
 use libtest_mimic::{Arguments, Trial};
 use std::time::{Duration, Instant};
 

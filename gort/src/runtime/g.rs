@@ -33,25 +33,6 @@ const RUNNING: u8 = 0;
 const NOTIFIED: u8 = 1;
 const PARKED: u8 = 2;
 
-/// What a G is doing, for dumps and `num_goroutine` (cf. Go's _Grunnable…).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum Status {
-    Runnable = 0,
-    Running = 1,
-    Waiting = 2,
-    Dead = 3,
-}
-
-/// Why a G waits (cf. Go's waitReason), shown in goroutine dumps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum WaitReason {
-    None = 0,
-    WaitGroup = 1,
-    Join = 2,
-}
-
 /// The code of a G, owned by the M that runs it.
 pub(crate) enum Body {
     /// Not started: the function, no stack yet.
@@ -66,8 +47,6 @@ pub(crate) enum Body {
 pub(crate) struct G {
     pub(crate) id: u64,
     park_state: AtomicU8,
-    status: std::sync::atomic::AtomicU8,
-    wait_reason: std::sync::atomic::AtomicU8,
     /// The yielder the G suspends through: set when the coroutine starts,
     /// read only by code running on the G.
     yielder: std::sync::atomic::AtomicPtr<GYielder>,
@@ -92,8 +71,6 @@ impl G {
         G {
             id,
             park_state: AtomicU8::new(RUNNING),
-            status: std::sync::atomic::AtomicU8::new(Status::Runnable as u8),
-            wait_reason: std::sync::atomic::AtomicU8::new(WaitReason::None as u8),
             yielder: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
             body: UnsafeCell::new(Body::New(func)),
         }
@@ -105,8 +82,6 @@ impl G {
         debug_assert!(matches!(self.body.get_mut(), Body::Done));
         self.id = id;
         self.park_state.store(RUNNING, Relaxed);
-        self.set_status(Status::Runnable);
-        self.set_wait_reason(WaitReason::None);
         self.yielder.store(std::ptr::null_mut(), Relaxed);
         let mut func = GFn::empty();
         func.set(f);
@@ -136,23 +111,6 @@ impl G {
     pub(crate) unsafe fn body(&self) -> &mut Body {
         // SAFETY: exclusivity is the caller's contract.
         unsafe { &mut *self.body.get() }
-    }
-
-    pub(crate) fn set_status(&self, s: Status) {
-        self.status.store(s as u8, Relaxed);
-    }
-
-    pub(crate) fn status(&self) -> Status {
-        match self.status.load(Relaxed) {
-            0 => Status::Runnable,
-            1 => Status::Running,
-            2 => Status::Waiting,
-            _ => Status::Dead,
-        }
-    }
-
-    pub(crate) fn set_wait_reason(&self, r: WaitReason) {
-        self.wait_reason.store(r as u8, Relaxed);
     }
 
     /// On the G: consume a pending token. True if there was one.
@@ -201,5 +159,44 @@ impl Drop for G {
         if matches!(body, Body::Started(..)) {
             std::mem::forget(body);
         }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::G;
+    use loom::sync::Arc;
+
+    /// What happened to a parking G, as seen by the G and its M.
+    #[derive(Debug, PartialEq)]
+    enum Parker {
+        TookToken,
+        RanAgain,
+        Parked,
+    }
+
+    /// A G parks while a waker unparks it: the G continues exactly once —
+    /// by a token, by being run again by its M, or by the waker readying it.
+    #[test]
+    fn park_and_unpark_never_lose_or_double_a_wakeup() {
+        loom::model(|| {
+            let g = Arc::new(G::new(1, || ()));
+            let waker = {
+                let g = g.clone();
+                loom::thread::spawn(move || g.unpark())
+            };
+            let parker = if g.take_token() {
+                Parker::TookToken
+            } else if g.commit_park() {
+                Parker::Parked
+            } else {
+                Parker::RanAgain
+            };
+            let readied = waker.join().unwrap();
+            match parker {
+                Parker::Parked => assert!(readied, "lost wake-up: parked and never readied"),
+                _ => assert!(!readied, "double wake-up: {parker:?} and readied"),
+            }
+        });
     }
 }

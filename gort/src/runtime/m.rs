@@ -13,7 +13,7 @@
 
 use super::context::{self, MCtx};
 use super::coro::{Coro, Switch};
-use super::g::{Body, Status, G};
+use super::g::{Body, G};
 use super::p::{self, P};
 use super::rt;
 use std::cell::Cell;
@@ -29,7 +29,6 @@ const STEAL_TRIES: usize = 4;
 
 /// The shared half of an M: what other threads use to hand it a P and wake it.
 pub(crate) struct M {
-    pub(crate) id: usize,
     thread: OnceLock<Thread>,
     /// A P handed to this M by `startm`; the M takes it when it wakes.
     next_p: AtomicPtr<P>,
@@ -41,7 +40,6 @@ impl M {
     /// Start a new M thread that begins with `p`.
     pub(crate) fn spawn(id: usize, p: &'static P, spinning: bool) {
         let m: &'static M = Box::leak(Box::new(M {
-            id,
             thread: OnceLock::new(),
             next_p: AtomicPtr::new(p as *const P as *mut P),
             wake_spinning: AtomicBool::new(spinning),
@@ -117,22 +115,18 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {
-        g.set_status(Status::Running);
         match resume(p, &g) {
             Switch::Yield => {
-                g.set_status(Status::Runnable);
                 p.runq.push_back(g, |batch| rt().sched.global_put_batch(batch));
                 break;
             }
             Switch::Park => {
-                g.set_status(Status::Waiting);
                 if g.commit_park() {
                     break; // a waker now owns making it runnable
                 }
                 // A token arrived while it was suspending: run it again.
             }
             Switch::Exit => {
-                g.set_status(Status::Dead);
                 p.add_live(-1);
                 // The G may have moved to this M from another P mid-run; it
                 // is freed to the P running it now.

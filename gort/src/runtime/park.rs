@@ -9,7 +9,7 @@
 
 use super::context;
 use super::coro::Switch;
-use super::g::{WaitReason, G};
+use super::g::G;
 use super::rt;
 use std::sync::Arc;
 
@@ -48,7 +48,7 @@ impl Waiter {
 }
 
 /// Block the caller until woken (or spuriously); see the module docs.
-pub(crate) fn park(reason: WaitReason) {
+pub(crate) fn park() {
     let g = context::current_g();
     if g.is_null() {
         return std::thread::park();
@@ -67,9 +67,7 @@ pub(crate) fn park(reason: WaitReason) {
         }
         return;
     }
-    g.set_wait_reason(reason);
     g.suspend(Switch::Park);
-    g.set_wait_reason(WaitReason::None);
 }
 
 /// Make a G that was just unparked (or created) runnable: into the current

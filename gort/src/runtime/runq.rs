@@ -63,15 +63,6 @@ impl<T> RunQueue<T> {
         }
     }
 
-    /// Number of items in the ring plus `runnext`; a snapshot, exact only for
-    /// the owner.
-    pub(crate) fn len(&self) -> usize {
-        let head = self.head.load(Acquire);
-        let tail = self.tail.load(Acquire);
-        let next = !self.runnext.load(Acquire).is_null();
-        tail.wrapping_sub(head) as usize + next as usize
-    }
-
     /// True when the ring and `runnext` are both empty (cf. runqempty).
     pub(crate) fn is_empty(&self) -> bool {
         // Re-read tail so that a runnext -> ring kick in between cannot make a
@@ -234,5 +225,44 @@ impl<T> Drop for RunQueue<T> {
     fn drop(&mut self) {
         // Release any remaining Arcs; only tests drop queues.
         while self.pop().is_some() {}
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::{RunQueue, CAP};
+    use loom::sync::Arc as LoomArc;
+    use std::sync::Arc;
+
+    /// The owner pushes (overflowing once), pops, and pushes into runnext
+    /// while a thief steals: every item ends up in exactly one place.
+    #[test]
+    fn owner_and_thief_account_for_every_item() {
+        loom::model(|| {
+            let victim = LoomArc::new(RunQueue::<usize>::new());
+            let thief = {
+                let victim = victim.clone();
+                loom::thread::spawn(move || {
+                    let mine = RunQueue::<usize>::new();
+                    let mut got: Vec<usize> = mine.steal_into(&victim, true).iter().map(|a| **a).collect();
+                    got.extend(mine.drain().iter().map(|a| **a));
+                    got
+                })
+            };
+            let mut seen = Vec::new();
+            for i in 0..CAP + 1 {
+                victim.push_back(Arc::new(i), |batch| seen.extend(batch.iter().map(|a| **a)));
+            }
+            victim.push_next(Arc::new(100), |batch| seen.extend(batch.iter().map(|a| **a)));
+            if let Some((item, _)) = victim.pop() {
+                seen.push(*item);
+            }
+            seen.extend(thief.join().unwrap());
+            seen.extend(victim.drain().iter().map(|a| **a));
+            seen.sort_unstable();
+            let mut want: Vec<usize> = (0..CAP + 1).collect();
+            want.push(100);
+            assert_eq!(seen, want, "an item was lost or duplicated");
+        });
     }
 }

@@ -157,8 +157,7 @@ impl Sched {
 
     /// Wake an M to run an idle P if nobody is spinning (cf. wakep).
     pub(crate) fn wakep(&'static self) {
-        fence(SeqCst);
-        if self.npidle.load(SeqCst) == 0 || self.nmspinning.load(SeqCst) != 0 {
+        if !must_wake(&self.npidle, &self.nmspinning) {
             return;
         }
         if self.nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_err() {
@@ -202,13 +201,13 @@ impl Sched {
     /// Step 4 of the protocol, for an M that was spinning and just released
     /// its P. True if it found work and took a P (it is spinning again).
     pub(crate) fn stop_spinning_and_recheck(&'static self, ctx: &super::context::MCtx) -> bool {
-        self.nmspinning.fetch_sub(1, SeqCst);
-        fence(SeqCst);
-        let work = self.global_len.load(SeqCst) > 0
-            || (0..self.gomaxprocs()).any(|id| {
-                let p = self.p(id);
-                p.status.load(Relaxed) == P_RUNNING && !p.runq.is_empty()
-            });
+        let work = stop_spinning_then_look(&self.nmspinning, || {
+            self.global_len.load(SeqCst) > 0
+                || (0..self.gomaxprocs()).any(|id| {
+                    let p = self.p(id);
+                    p.status.load(Relaxed) == P_RUNNING && !p.runq.is_empty()
+                })
+        });
         if !work {
             return false;
         }
@@ -291,5 +290,50 @@ impl Sched {
         }
         self.global_len.store(l.global.len(), SeqCst);
         Some(first)
+    }
+}
+
+/// The submitter's half of the Dekker pair (protocol step 1): called after
+/// work was published; true if an M must be woken for it.
+fn must_wake(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
+    fence(SeqCst);
+    npidle.load(SeqCst) != 0 && nmspinning.load(SeqCst) == 0
+}
+
+/// The spinner's half (protocol step 4): stop counting as spinning, then
+/// `look` for work; returns what `look` found.
+fn stop_spinning_then_look(nmspinning: &AtomicUsize, look: impl FnOnce() -> bool) -> bool {
+    nmspinning.fetch_sub(1, SeqCst);
+    fence(SeqCst);
+    look()
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::{must_wake, stop_spinning_then_look};
+    use crate::loom_shim::AtomicUsize;
+    use loom::sync::Arc;
+    use std::sync::atomic::Ordering::SeqCst;
+
+    /// A submitter publishes work while the last spinner gives up: in every
+    /// interleaving, either the submitter wakes an M or the spinner sees the
+    /// work. (Remove either fence and loom finds the lost wake-up.)
+    #[test]
+    fn no_lost_wakeup_between_submitter_and_last_spinner() {
+        loom::model(|| {
+            let queued = Arc::new(AtomicUsize::new(0));
+            let nmspinning = Arc::new(AtomicUsize::new(1));
+            let npidle = Arc::new(AtomicUsize::new(1));
+            let submitter = {
+                let (queued, nmspinning, npidle) = (queued.clone(), nmspinning.clone(), npidle.clone());
+                loom::thread::spawn(move || {
+                    queued.store(1, SeqCst);
+                    must_wake(&npidle, &nmspinning)
+                })
+            };
+            let found = stop_spinning_then_look(&nmspinning, || queued.load(SeqCst) > 0);
+            let woke = submitter.join().unwrap();
+            assert!(woke || found, "work queued, a P idle, and nobody coming for it");
+        });
     }
 }

@@ -9,7 +9,6 @@
 //!   takes the same lock before draining `waiters`. So a waiter either sees
 //!   zero, or is in the list when the last `done` drains it: no lost wake-up.
 
-use crate::runtime::g::WaitReason;
 use crate::runtime::park::{park, Waiter};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering::*};
@@ -101,7 +100,7 @@ impl WaitGroup {
                 }
                 waiters.push(Waiter::current());
             }
-            park(WaitReason::WaitGroup);
+            park();
         }
     }
 

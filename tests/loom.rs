@@ -1,0 +1,28 @@
+//! Runs the loom models of the lock-free core — the run queue, the G
+//! park/unpark token protocol and the M wake-up Dekker pair — as part of
+//! `cargo test`. They live next to the code they check (`loom_tests` in
+//! gort/src/runtime/{runq,g,sched}.rs) and need the whole crate built with
+//! `--cfg loom`, so this test builds it in its own target directory.
+//! Set GORT_SKIP_LOOM=1 to skip (for quick local runs).
+
+use std::process::Command;
+
+#[test]
+fn loom_models_of_the_lock_free_core_pass() {
+    if std::env::var_os("GORT_SKIP_LOOM").is_some() {
+        eprintln!("GORT_SKIP_LOOM is set: loom models skipped");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(option_env!("CARGO").unwrap_or("cargo"))
+        .args(["test", "-p", "gort", "--release", "--lib", "loom_tests"])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", format!("{root}/target/loom"))
+        .current_dir(root)
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "loom models failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("test result: ok. 3 passed"), "expected 3 loom models:\n{stdout}");
+}
