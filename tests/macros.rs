@@ -27,13 +27,17 @@ impl Log {
 
 /// Waits, outside the runtime, for a goroutine to report that it ran.
 fn wait_for(done: mpsc::Receiver<()>) {
-    done.recv_timeout(Duration::from_secs(30)).expect("the goroutine ran");
+    done.recv_timeout(Duration::from_secs(30))
+        .expect("the goroutine ran");
 }
 
 /// `log` without the goroutine's `"call"`, and where `"call"` was.
 fn split_call(log: &Log) -> (Vec<&'static str>, usize) {
     let events = log.events();
-    let call = events.iter().position(|&e| e == "call").expect("the call ran");
+    let call = events
+        .iter()
+        .position(|&e| e == "call")
+        .expect("the call ran");
     let spawner = events.into_iter().filter(|&e| e != "call").collect();
     (spawner, call)
 }
@@ -56,7 +60,11 @@ fn call_arguments_are_evaluated_in_order_before_go_returns() {
     wait_for(finished);
     let (spawner, call) = split_call(&log);
     assert_eq!(spawner, ["a", "b", "go! returned"]);
-    assert!(call >= 2, "the call ran before its arguments were evaluated: {:?}", log.events());
+    assert!(
+        call >= 2,
+        "the call ran before its arguments were evaluated: {:?}",
+        log.events()
+    );
 }
 
 #[test]

@@ -38,14 +38,19 @@
 //!   prints `fatal error: goroutine N stack overflow …` and exits with 2.
 //!
 //! ## Soundness: what to know about thread-locals
-//! A goroutine may resume on a different OS thread after any blocking gort
-//! call (`join`, `WaitGroup::wait`, `yield_now`, …). So a value borrowed from
-//! a `thread_local!` — or a `std::sync::MutexGuard`, which must be released
-//! on the thread that took it — must not be held across such a call: the
-//! borrow would point at another thread's storage after the switch. Re-read
-//! the thread-local after the call instead. gort's own thread-locals are read
-//! only through out-of-line accessors for exactly this reason, and a goroutine
-//! never switches while its thread is unwinding a panic.
+//! A goroutine may resume on a different OS thread after any call that can
+//! park it (`join`, `WaitGroup::wait`, `yield_now`, …). Two rules follow:
+//! * Do not hold a borrow of a `thread_local!`, or a `std::sync::MutexGuard`,
+//!   across such a call: both belong to the thread that made them.
+//! * In a function that makes such a call, read thread-locals (including
+//!   `std::thread::current()`) through a separate `#[inline(never)]`
+//!   function. LLVM assumes a function stays on one thread and may reuse a
+//!   thread-local's address computed before the call (llvm-project#98479),
+//!   reading the *old* thread's value; gort's soundness tests caught this
+//!   with a plain `thread_local!` read on both sides of `yield_now`.
+//!
+//! gort's own thread-locals are read only through such out-of-line
+//! accessors, and a goroutine never switches while its thread is unwinding.
 //!
 //! ## Panics
 //! A panic in a `go!` goroutine prints `panic in goroutine N: <message>` and

@@ -1,0 +1,48 @@
+//! The book includes its listings from `examples/`; every `{{#include}}`
+//! must name a file that exists and, when it names an anchor, a file that
+//! has that anchor — otherwise the book would silently show nothing.
+//! (The examples themselves are run by tests/examples.rs.)
+
+use std::path::Path;
+
+#[test]
+fn every_book_include_resolves() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let mut includes = 0;
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let page = entry.unwrap().path();
+        if page.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (at, tag) in text.match_indices("{{#include ") {
+            let rest = &text[at + tag.len()..];
+            let spec = &rest[..rest.find("}}").expect("closed include")];
+            let (file, anchor) = spec.split_once(':').map_or((spec, None), |(f, a)| (f, Some(a)));
+            let target = src.join(file.trim());
+            let body = std::fs::read_to_string(&target)
+                .unwrap_or_else(|e| panic!("{}: include {file}: {e}", page.display()));
+            if let Some(anchor) = anchor {
+                assert!(
+                    body.contains(&format!("ANCHOR: {anchor}")) && body.contains(&format!("ANCHOR_END: {anchor}")),
+                    "{}: {file} has no anchor {anchor}",
+                    page.display()
+                );
+            }
+            includes += 1;
+        }
+    }
+    assert!(includes >= 2, "the book should include its examples");
+}
+
+#[test]
+fn every_chapter_is_in_the_summary() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".md") && name != "SUMMARY.md" {
+            assert!(summary.contains(&format!("({name})")), "{name} is not in SUMMARY.md");
+        }
+    }
+}
