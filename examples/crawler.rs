@@ -22,7 +22,10 @@ fn fake_web() -> Web {
     let mut web = Web::new();
     for i in 0..200 {
         let links = (1..=3).map(|k| format!("https://golang.org/pkg/{}/", (i * 7 + k * 13) % 200));
-        web.insert(format!("https://golang.org/pkg/{i}/"), (format!("Package {i}"), links.collect()));
+        web.insert(
+            format!("https://golang.org/pkg/{i}/"),
+            (format!("Package {i}"), links.collect()),
+        );
     }
     web
 }
@@ -42,7 +45,13 @@ fn crawl(url: String, depth: u32, web: Arc<Web>, seen: Arc<Mutex<HashSet<String>
         if let Some((_title, links)) = fetch(&web, &url) {
             for link in links {
                 wg.add(1);
-                gort::go!(crawl(link, depth - 1, web.clone(), seen.clone(), wg.clone()));
+                gort::go!(crawl(
+                    link,
+                    depth - 1,
+                    web.clone(),
+                    seen.clone(),
+                    wg.clone()
+                ));
             }
         }
     }
@@ -56,7 +65,13 @@ fn main() {
     let seen = Arc::new(Mutex::new(HashSet::new()));
     let wg = WaitGroup::new();
     wg.add(1);
-    gort::go!(crawl("https://golang.org/pkg/0/".to_string(), 6, web, seen.clone(), wg.clone()));
+    gort::go!(crawl(
+        "https://golang.org/pkg/0/".to_string(),
+        6,
+        web,
+        seen.clone(),
+        wg.clone()
+    ));
     wg.wait();
     let pages = seen.lock().unwrap().len();
     println!(

@@ -27,6 +27,9 @@ fn main() {
         gort::go!(greet(name, wg.clone()));
     }
     wg.wait();
-    println!("all greeted; main is goroutine {}", gort::runtime::goroutine_id());
+    println!(
+        "all greeted; main is goroutine {}",
+        gort::runtime::goroutine_id()
+    );
 }
 // ANCHOR_END: all

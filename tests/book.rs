@@ -18,13 +18,16 @@ fn every_book_include_resolves() {
         for (at, tag) in text.match_indices("{{#include ") {
             let rest = &text[at + tag.len()..];
             let spec = &rest[..rest.find("}}").expect("closed include")];
-            let (file, anchor) = spec.split_once(':').map_or((spec, None), |(f, a)| (f, Some(a)));
+            let (file, anchor) = spec
+                .split_once(':')
+                .map_or((spec, None), |(f, a)| (f, Some(a)));
             let target = src.join(file.trim());
             let body = std::fs::read_to_string(&target)
                 .unwrap_or_else(|e| panic!("{}: include {file}: {e}", page.display()));
             if let Some(anchor) = anchor {
                 assert!(
-                    body.contains(&format!("ANCHOR: {anchor}")) && body.contains(&format!("ANCHOR_END: {anchor}")),
+                    body.contains(&format!("ANCHOR: {anchor}"))
+                        && body.contains(&format!("ANCHOR_END: {anchor}")),
                     "{}: {file} has no anchor {anchor}",
                     page.display()
                 );
@@ -42,7 +45,10 @@ fn every_chapter_is_in_the_summary() {
     for entry in std::fs::read_dir(&src).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".md") && name != "SUMMARY.md" {
-            assert!(summary.contains(&format!("({name})")), "{name} is not in SUMMARY.md");
+            assert!(
+                summary.contains(&format!("({name})")),
+                "{name} is not in SUMMARY.md"
+            );
         }
     }
 }

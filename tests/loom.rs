@@ -23,6 +23,12 @@ fn loom_models_of_the_lock_free_core_pass() {
         .expect("cargo runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "loom models failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("test result: ok. 3 passed"), "expected 3 loom models:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "loom models failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("test result: ok. 3 passed"),
+        "expected 3 loom models:\n{stdout}"
+    );
 }

@@ -25,10 +25,19 @@ fn a_panicking_goroutine_ends_the_process_with_status_2() {
     let (out, _) = run(env!("CARGO_BIN_EXE_fixture-panic-in-goroutine"), &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    let line = err.lines().find(|l| l.starts_with("panic in goroutine ")).expect(&err);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("panic in goroutine "))
+        .expect(&err);
     assert!(line.ends_with(": boom from a goroutine"), "{line}");
-    assert!(!line.contains("goroutine 1:"), "the panicking goroutine is not main: {line}");
-    assert!(err.contains("panic_in_goroutine.rs"), "the report says where: {err}");
+    assert!(
+        !line.contains("goroutine 1:"),
+        "the panicking goroutine is not main: {line}"
+    );
+    assert!(
+        err.contains("panic_in_goroutine.rs"),
+        "the report says where: {err}"
+    );
 }
 
 #[test]
@@ -36,7 +45,10 @@ fn a_panicking_main_ends_the_process_with_status_2() {
     let (out, _) = run(env!("CARGO_BIN_EXE_fixture-panic-in-main"), &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(err.contains("panic in goroutine 1: boom from main"), "{err}");
+    assert!(
+        err.contains("panic in goroutine 1: boom from main"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -46,22 +58,42 @@ fn a_stack_overflow_is_reported_with_the_goroutine_and_the_size() {
         let (out, _) = run(env!("CARGO_BIN_EXE_fixture-stack-overflow"), &vars);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-        let line = err.lines().find(|l| l.starts_with("fatal error: goroutine ")).expect(&err);
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("fatal error: goroutine "))
+            .expect(&err);
         let expected = format!(" stack overflow (stack size {size} bytes; set GORT_STACK_SIZE)");
         assert!(line.ends_with(&expected), "{line}");
-        let goid: u64 = line["fatal error: goroutine ".len()..].split(' ').next().unwrap().parse().unwrap();
+        let goid: u64 = line["fatal error: goroutine ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(goid > 1, "the overflowing goroutine is not main: {line}");
     }
 }
 
 #[test]
 fn main_returning_ends_the_process_without_waiting_for_goroutines() {
-    let (out, took) = run(env!("CARGO_BIN_EXE_fixture-main-returns"), &[("GOMAXPROCS", "3")]);
+    let (out, took) = run(
+        env!("CARGO_BIN_EXE_fixture-main-returns"),
+        &[("GOMAXPROCS", "3")],
+    );
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("gomaxprocs=3"), "GOMAXPROCS is honoured: {text}");
-    assert!(text.contains("main goroutine=1"), "main runs as goroutine 1: {text}");
-    assert!(took < Duration::from_secs(30), "exit must not wait for goroutines");
+    assert!(
+        text.contains("gomaxprocs=3"),
+        "GOMAXPROCS is honoured: {text}"
+    );
+    assert!(
+        text.contains("main goroutine=1"),
+        "main runs as goroutine 1: {text}"
+    );
+    assert!(
+        took < Duration::from_secs(30),
+        "exit must not wait for goroutines"
+    );
 }
 
 #[test]
@@ -72,6 +104,12 @@ fn invalid_environment_values_are_reported_and_ignored() {
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
-    assert!(err.contains("gort: ignoring GOMAXPROCS=\"zero\": expected a positive integer"), "{err}");
-    assert!(err.contains("gort: ignoring GORT_STACK_SIZE=\"12\": below the minimum"), "{err}");
+    assert!(
+        err.contains("gort: ignoring GOMAXPROCS=\"zero\": expected a positive integer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gort: ignoring GORT_STACK_SIZE=\"12\": below the minimum"),
+        "{err}"
+    );
 }

@@ -16,20 +16,47 @@ fn main() {
     common::main(&[
         ("every_goroutine_runs_once", every_goroutine_runs_once),
         ("one_million_goroutines", one_million_goroutines),
-        ("many_goroutines_parked_at_once", many_goroutines_parked_at_once),
-        ("goroutines_spawned_on_one_p_run_in_parallel", spawned_on_one_p_run_in_parallel),
+        (
+            "many_goroutines_parked_at_once",
+            many_goroutines_parked_at_once,
+        ),
+        (
+            "goroutines_spawned_on_one_p_run_in_parallel",
+            spawned_on_one_p_run_in_parallel,
+        ),
         ("yield_lets_others_run", yield_lets_others_run),
-        ("a_runnext_chain_cannot_starve_its_p", runnext_chain_cannot_starve_its_p),
-        ("join_from_goroutines_and_threads", join_from_goroutines_and_threads),
+        (
+            "a_runnext_chain_cannot_starve_its_p",
+            runnext_chain_cannot_starve_its_p,
+        ),
+        (
+            "join_from_goroutines_and_threads",
+            join_from_goroutines_and_threads,
+        ),
         ("join_returns_the_panic", join_returns_the_panic),
-        ("run_resumes_a_panic_in_the_caller", run_resumes_a_panic_in_the_caller),
-        ("run_from_many_threads_at_once", run_from_many_threads_at_once),
+        (
+            "run_resumes_a_panic_in_the_caller",
+            run_resumes_a_panic_in_the_caller,
+        ),
+        (
+            "run_from_many_threads_at_once",
+            run_from_many_threads_at_once,
+        ),
         ("run_inside_a_goroutine", run_inside_a_goroutine),
         ("goroutine_ids_are_unique", goroutine_ids_are_unique),
-        ("num_goroutine_counts_live_goroutines", num_goroutine_counts_live_goroutines),
+        (
+            "num_goroutine_counts_live_goroutines",
+            num_goroutine_counts_live_goroutines,
+        ),
         ("gomaxprocs_query_and_set", gomaxprocs_query_and_set),
-        ("waitgroup_blocks_plain_threads", waitgroup_blocks_plain_threads),
-        ("waitgroup_negative_counter_panics", waitgroup_negative_counter_panics),
+        (
+            "waitgroup_blocks_plain_threads",
+            waitgroup_blocks_plain_threads,
+        ),
+        (
+            "waitgroup_negative_counter_panics",
+            waitgroup_negative_counter_panics,
+        ),
         ("park_and_wake_race_stress", park_and_wake_race_stress),
     ])
 }
@@ -46,7 +73,10 @@ fn every_goroutine_runs_once() {
         wg.wait();
         Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
     });
-    assert!(seen.iter().all(|&n| n == 1), "some goroutine ran 0 or 2+ times");
+    assert!(
+        seen.iter().all(|&n| n == 1),
+        "some goroutine ran 0 or 2+ times"
+    );
 }
 
 /// One million goroutines spawned from a goroutine, each counted once.
@@ -87,7 +117,10 @@ fn many_goroutines_parked_at_once() {
             });
         }
         started.wait();
-        assert!(gort::runtime::num_goroutine() > N, "all {N} should be alive");
+        assert!(
+            gort::runtime::num_goroutine() > N,
+            "all {N} should be alive"
+        );
         gate.done();
         finished.wait();
         assert_eq!(total.load(SeqCst), N * (N - 1) / 2);
@@ -120,7 +153,10 @@ fn spawned_on_one_p_run_in_parallel() {
         let n = threads.lock().unwrap().len();
         n
     });
-    assert_eq!(threads, procs, "each spinning goroutine needs its own thread");
+    assert_eq!(
+        threads, procs,
+        "each spinning goroutine needs its own thread"
+    );
 }
 
 /// A goroutine spinning on `yield_now` does not starve the one it waits for
@@ -134,7 +170,10 @@ fn yield_lets_others_run() {
         while !done.load(SeqCst) {
             gort::yield_now();
             spins += 1;
-            assert!(spins < 10_000_000, "yield_now never let the other goroutine run");
+            assert!(
+                spins < 10_000_000,
+                "yield_now never let the other goroutine run"
+            );
         }
     });
 }
@@ -190,9 +229,13 @@ fn join_returns_the_panic() {
 
 fn run_resumes_a_panic_in_the_caller() {
     let seven = std::hint::black_box(7); // a runtime value: the payload is a String
-    let caught = std::panic::catch_unwind(|| gort::run(move || panic!("expected test panic {seven}")));
+    let caught =
+        std::panic::catch_unwind(|| gort::run(move || panic!("expected test panic {seven}")));
     let err = caught.unwrap_err();
-    assert_eq!(err.downcast_ref::<String>().map(String::as_str), Some("expected test panic 7"));
+    assert_eq!(
+        err.downcast_ref::<String>().map(String::as_str),
+        Some("expected test panic 7")
+    );
 }
 
 fn run_from_many_threads_at_once() {
@@ -225,10 +268,16 @@ fn run_inside_a_goroutine() {
 }
 
 fn goroutine_ids_are_unique() {
-    assert_eq!(gort::runtime::goroutine_id(), 0, "a plain thread is no goroutine");
+    assert_eq!(
+        gort::runtime::goroutine_id(),
+        0,
+        "a plain thread is no goroutine"
+    );
     let ids = gort::run(|| {
         let me = gort::runtime::goroutine_id();
-        let handles: Vec<_> = (0..1000).map(|_| gort::spawn(gort::runtime::goroutine_id)).collect();
+        let handles: Vec<_> = (0..1000)
+            .map(|_| gort::spawn(gort::runtime::goroutine_id))
+            .collect();
         let mut ids: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         ids.push(me);
         ids
@@ -240,7 +289,11 @@ fn goroutine_ids_are_unique() {
 
 fn num_goroutine_counts_live_goroutines() {
     gort::run(|| {
-        let idle = || eventually(Duration::from_secs(10), || gort::runtime::num_goroutine() == 1);
+        let idle = || {
+            eventually(Duration::from_secs(10), || {
+                gort::runtime::num_goroutine() == 1
+            })
+        };
         assert!(idle(), "only this goroutine should exist at the start");
         let gate = WaitGroup::new();
         gate.add(1);
@@ -272,7 +325,11 @@ fn gomaxprocs_query_and_set() {
         assert_eq!(total, 19_900);
     }
     assert_eq!(gort::runtime::set_gomaxprocs(now), 2);
-    assert_eq!(gort::runtime::set_gomaxprocs(100_000), now, "clamped, not refused");
+    assert_eq!(
+        gort::runtime::set_gomaxprocs(100_000),
+        now,
+        "clamped, not refused"
+    );
     assert_eq!(gort::runtime::set_gomaxprocs(now), 256);
 }
 
@@ -295,7 +352,10 @@ fn waitgroup_negative_counter_panics() {
     let wg = WaitGroup::new();
     let r = std::panic::catch_unwind(|| wg.done());
     let err = r.unwrap_err();
-    assert_eq!(err.downcast_ref::<&str>(), Some(&"sync: negative WaitGroup counter"));
+    assert_eq!(
+        err.downcast_ref::<&str>(),
+        Some(&"sync: negative WaitGroup counter")
+    );
     assert_eq!(wg.count(), 0, "a refused done leaves the count alone");
 }
 

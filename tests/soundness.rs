@@ -12,9 +12,18 @@ use std::thread::ThreadId;
 
 fn main() {
     common::main(&[
-        ("goroutines_keep_their_identity_across_migrations", identity_across_migrations),
-        ("thread_locals_are_read_fresh_after_a_switch", thread_locals_read_fresh),
-        ("no_switch_while_a_thread_is_panicking", no_switch_while_panicking),
+        (
+            "goroutines_keep_their_identity_across_migrations",
+            identity_across_migrations,
+        ),
+        (
+            "thread_locals_are_read_fresh_after_a_switch",
+            thread_locals_read_fresh,
+        ),
+        (
+            "no_switch_while_a_thread_is_panicking",
+            no_switch_while_panicking,
+        ),
     ])
 }
 
@@ -40,7 +49,11 @@ fn identity_across_migrations() {
                     } else {
                         gort::yield_now();
                     }
-                    assert_eq!(gort::runtime::goroutine_id(), me, "goroutine identity changed");
+                    assert_eq!(
+                        gort::runtime::goroutine_id(),
+                        me,
+                        "goroutine identity changed"
+                    );
                     let now = std::thread::current().id();
                     if now != thread {
                         migrations.fetch_add(1, Relaxed);

@@ -26,8 +26,7 @@ impl Config {
         let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
         Config {
             gomaxprocs: from_env("GOMAXPROCS", parse_procs).unwrap_or(ncpu),
-            stack_size: from_env("GORT_STACK_SIZE", parse_stack_size)
-                .unwrap_or(DEFAULT_STACK_SIZE),
+            stack_size: from_env("GORT_STACK_SIZE", parse_stack_size).unwrap_or(DEFAULT_STACK_SIZE),
         }
     }
 }
@@ -46,9 +45,10 @@ fn from_env<T>(name: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
 fn parse_procs(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(0) | Err(_) => Err("expected a positive integer".into()),
-        Ok(n) if n > crate::runtime::sched::MAX_PROCS => {
-            Err(format!("at most {} Ps are supported", crate::runtime::sched::MAX_PROCS))
-        }
+        Ok(n) if n > crate::runtime::sched::MAX_PROCS => Err(format!(
+            "at most {} Ps are supported",
+            crate::runtime::sched::MAX_PROCS
+        )),
         Ok(n) => Ok(n),
     }
 }

@@ -72,7 +72,11 @@ pub(crate) fn install_altstack() {
     if mem == libc::MAP_FAILED {
         return; // overflow reports degrade to a plain SIGSEGV on this M
     }
-    let stack = libc::stack_t { ss_sp: mem, ss_flags: 0, ss_size: ALTSTACK_SIZE };
+    let stack = libc::stack_t {
+        ss_sp: mem,
+        ss_flags: 0,
+        ss_size: ALTSTACK_SIZE,
+    };
     // SAFETY: `stack` describes the mapping above, which is never unmapped
     // (an M's thread lives as long as the process).
     unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
@@ -86,7 +90,11 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut l
     }
     // Not a goroutine guard page: put the previous action back and return;
     // the faulting instruction runs again and meets that action.
-    let prev = if sig == libc::SIGSEGV { &raw const PREV_SEGV } else { &raw const PREV_BUS };
+    let prev = if sig == libc::SIGSEGV {
+        &raw const PREV_SEGV
+    } else {
+        &raw const PREV_BUS
+    };
     // SAFETY: PREV_* were written before this handler was installed and are
     // never written again; sigaction is async-signal-safe.
     unsafe {

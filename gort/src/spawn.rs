@@ -31,7 +31,10 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Arc::new(Mutex::new(JoinState { result: None, waiter: None }));
+    let slot = Arc::new(Mutex::new(JoinState {
+        result: None,
+        waiter: None,
+    }));
     let theirs = Arc::clone(&slot);
     crate::runtime::new_goroutine(move || {
         let result = catch_unwind(AssertUnwindSafe(f));
@@ -113,7 +116,9 @@ impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish()
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 

@@ -205,7 +205,11 @@ fn map_slab(stack_size: usize) -> Result<Vec<Stack>, SlabError> {
     }
     let owners: &'static [AtomicU64; SLAB_STACKS] =
         Box::leak(Box::new([const { AtomicU64::new(0) }; SLAB_STACKS]));
-    register_slab(SlabInfo { base, slot_size, owners })?;
+    register_slab(SlabInfo {
+        base,
+        slot_size,
+        owners,
+    })?;
     Ok((0..SLAB_STACKS)
         .map(|slot| Stack {
             limit: base + slot * slot_size + page,
@@ -265,7 +269,10 @@ struct FreeLists {
 
 impl StackPool {
     pub(crate) fn new(stack_size: usize) -> Self {
-        StackPool { stack_size, lists: Mutex::new(FreeLists::default()) }
+        StackPool {
+            stack_size,
+            lists: Mutex::new(FreeLists::default()),
+        }
     }
 
     /// Refill an empty per-P cache with a batch, mapping a slab on a miss.

@@ -90,7 +90,8 @@ impl G {
 
     /// On the G, when its coroutine starts.
     pub(crate) fn set_yielder(&self, y: &GYielder) {
-        self.yielder.store(y as *const GYielder as *mut GYielder, Relaxed);
+        self.yielder
+            .store(y as *const GYielder as *mut GYielder, Relaxed);
     }
 
     /// On the G: hand the thread back to the scheduler.
@@ -115,13 +116,18 @@ impl G {
 
     /// On the G: consume a pending token. True if there was one.
     pub(crate) fn take_token(&self) -> bool {
-        self.park_state.compare_exchange(NOTIFIED, RUNNING, Acquire, Relaxed).is_ok()
+        self.park_state
+            .compare_exchange(NOTIFIED, RUNNING, Acquire, Relaxed)
+            .is_ok()
     }
 
     /// In the scheduler, after the G suspended with `Switch::Park`: commit
     /// the park. False if a token arrived meanwhile (the G must run again).
     pub(crate) fn commit_park(&self) -> bool {
-        match self.park_state.compare_exchange(RUNNING, PARKED, AcqRel, Acquire) {
+        match self
+            .park_state
+            .compare_exchange(RUNNING, PARKED, AcqRel, Acquire)
+        {
             Ok(_) => true,
             Err(_) => {
                 self.park_state.store(RUNNING, Release);

@@ -30,15 +30,18 @@ unsafe impl Send for GFn {}
 
 impl GFn {
     pub(crate) const fn empty() -> GFn {
-        GFn { buf: MaybeUninit::uninit(), call: None, drop_fn: drop_nothing }
+        GFn {
+            buf: MaybeUninit::uninit(),
+            call: None,
+            drop_fn: drop_nothing,
+        }
     }
 
     /// Store `f`; the previous function must have been taken.
     pub(crate) fn set<F: FnOnce() + Send + 'static>(&mut self, f: F) {
         debug_assert!(self.call.is_none(), "GFn::set over a stored function");
         let dst = self.buf.as_mut_ptr().cast::<u8>();
-        if size_of::<F>() <= size_of::<[usize; WORDS]>() && align_of::<F>() <= align_of::<usize>()
-        {
+        if size_of::<F>() <= size_of::<[usize; WORDS]>() && align_of::<F>() <= align_of::<usize>() {
             // SAFETY: buf is large and aligned enough for F (checked above).
             unsafe { dst.cast::<F>().write(f) };
             self.call = Some(call_inline::<F>);

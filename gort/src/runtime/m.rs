@@ -110,14 +110,16 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     let p = ctx.p.get().expect("execute needs a P");
     if !inherit {
         // A fresh time slice. Only this M writes schedtick.
-        p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
+        p.schedtick
+            .store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
         rt().sysmon.clear_preempt(p);
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {
         match resume(p, &g) {
             Switch::Yield => {
-                p.runq.push_back(g, |batch| rt().sched.global_put_batch(batch));
+                p.runq
+                    .push_back(g, |batch| rt().sched.global_put_batch(batch));
                 break;
             }
             Switch::Park => {
@@ -146,7 +148,9 @@ fn resume(p: &P, g: &G) -> Switch {
     // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
     let body = unsafe { g.body() };
     if let Body::New(_) = body {
-        let Body::New(mut f) = std::mem::replace(body, Body::Done) else { unreachable!() };
+        let Body::New(mut f) = std::mem::replace(body, Body::Done) else {
+            unreachable!()
+        };
         // SAFETY: this M holds `p`.
         let mut stack = unsafe { p.local() }.get_stack(pool);
         stack.set_owner(g.id);
@@ -157,10 +161,14 @@ fn resume(p: &P, g: &G) -> Switch {
         });
         *body = Body::Started(coro);
     }
-    let Body::Started(coro) = body else { unreachable!("a finished G was scheduled") };
+    let Body::Started(coro) = body else {
+        unreachable!("a finished G was scheduled")
+    };
     let switch = coro.resume();
     if switch == Switch::Exit {
-        let Body::Started(coro) = std::mem::replace(body, Body::Done) else { unreachable!() };
+        let Body::Started(coro) = std::mem::replace(body, Body::Done) else {
+            unreachable!()
+        };
         // The coroutine may have finished on another M's P than it started;
         // the stack goes to the cache of the P that is running it now.
         let p = context::current_p().expect("the M running a G holds a P");
@@ -233,7 +241,7 @@ fn steal_work(p: &'static P) -> Option<Arc<G>> {
         // SAFETY: this M holds `p`.
         let start = unsafe { p.local() }.rand() as usize;
         for i in 0..n {
-            let victim = sched.p(((start + i) % n) as usize);
+            let victim = sched.p((start + i) % n);
             if std::ptr::eq(victim, p) || victim.status.load(Relaxed) != p::P_RUNNING {
                 continue;
             }

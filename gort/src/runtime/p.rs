@@ -9,11 +9,11 @@
 
 use super::g::G;
 use super::runq::RunQueue;
-use crate::stack::{Stack, StackPool, CACHE_MAX};
 use super::sched::Sched;
+use crate::stack::{Stack, StackPool, CACHE_MAX};
 use std::cell::UnsafeCell;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU8, Ordering::*};
+use std::sync::Arc;
 
 /// P status (cf. Go's _Pidle, _Prunning, _Pdead).
 pub(crate) const P_IDLE: u8 = 0;
@@ -123,7 +123,9 @@ impl PLocal {
         }
         match self.gfree.pop() {
             Some(mut g) => {
-                Arc::get_mut(&mut g).expect("free Gs are unshared").reuse(id, f);
+                Arc::get_mut(&mut g)
+                    .expect("free Gs are unshared")
+                    .reuse(id, f);
                 g
             }
             None => Arc::new(G::new(id, f)),

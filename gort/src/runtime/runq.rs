@@ -165,13 +165,21 @@ impl<T> RunQueue<T> {
     /// `steal_next` is set and the victim's ring is empty.
     pub(crate) fn steal_into(&self, victim: &RunQueue<T>, steal_next: bool) -> Option<Arc<T>> {
         let my_tail = self.tail.load(Relaxed);
-        debug_assert_eq!(my_tail, self.head.load(Acquire), "steal_into needs an empty ring");
+        debug_assert_eq!(
+            my_tail,
+            self.head.load(Acquire),
+            "steal_into needs an empty ring"
+        );
         loop {
             let head = victim.head.load(Acquire);
             let tail = victim.tail.load(Acquire);
             let n = tail.wrapping_sub(head);
             if n == 0 {
-                return if steal_next { victim.steal_runnext() } else { None };
+                return if steal_next {
+                    victim.steal_runnext()
+                } else {
+                    None
+                };
             }
             if n > CAP as u32 {
                 continue; // inconsistent snapshot: head moved between the loads
@@ -244,7 +252,8 @@ mod loom_tests {
                 let victim = victim.clone();
                 loom::thread::spawn(move || {
                     let mine = RunQueue::<usize>::new();
-                    let mut got: Vec<usize> = mine.steal_into(&victim, true).iter().map(|a| **a).collect();
+                    let mut got: Vec<usize> =
+                        mine.steal_into(&victim, true).iter().map(|a| **a).collect();
                     got.extend(mine.drain().iter().map(|a| **a));
                     got
                 })
@@ -253,7 +262,9 @@ mod loom_tests {
             for i in 0..CAP + 1 {
                 victim.push_back(Arc::new(i), |batch| seen.extend(batch.iter().map(|a| **a)));
             }
-            victim.push_next(Arc::new(100), |batch| seen.extend(batch.iter().map(|a| **a)));
+            victim.push_next(Arc::new(100), |batch| {
+                seen.extend(batch.iter().map(|a| **a))
+            });
             if let Some((item, _)) = victim.pop() {
                 seen.push(*item);
             }

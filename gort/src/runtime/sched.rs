@@ -160,7 +160,11 @@ impl Sched {
         if !must_wake(&self.npidle, &self.nmspinning) {
             return;
         }
-        if self.nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_err() {
+        if self
+            .nmspinning
+            .compare_exchange(0, 1, SeqCst, Relaxed)
+            .is_err()
+        {
             return;
         }
         let mut l = self.locked.lock();
@@ -212,7 +216,9 @@ impl Sched {
             return false;
         }
         let mut l = self.locked.lock();
-        let Some(p) = self.pidleget(&mut l) else { return false };
+        let Some(p) = self.pidleget(&mut l) else {
+            return false;
+        };
         drop(l);
         ctx.p.set(Some(p));
         ctx.spinning.set(true);
@@ -286,7 +292,8 @@ impl Sched {
         let first = l.global.pop_front()?;
         for _ in 1..n {
             let g = l.global.pop_front().expect("n <= len");
-            p.runq.push_back(g, |_| unreachable!("a batch of at most half a ring fits"));
+            p.runq
+                .push_back(g, |_| unreachable!("a batch of at most half a ring fits"));
         }
         self.global_len.store(l.global.len(), SeqCst);
         Some(first)
@@ -325,7 +332,8 @@ mod loom_tests {
             let nmspinning = Arc::new(AtomicUsize::new(1));
             let npidle = Arc::new(AtomicUsize::new(1));
             let submitter = {
-                let (queued, nmspinning, npidle) = (queued.clone(), nmspinning.clone(), npidle.clone());
+                let (queued, nmspinning, npidle) =
+                    (queued.clone(), nmspinning.clone(), npidle.clone());
                 loom::thread::spawn(move || {
                     queued.store(1, SeqCst);
                     must_wake(&npidle, &nmspinning)
@@ -333,7 +341,10 @@ mod loom_tests {
             };
             let found = stop_spinning_then_look(&nmspinning, || queued.load(SeqCst) > 0);
             let woke = submitter.join().unwrap();
-            assert!(woke || found, "work queued, a P idle, and nobody coming for it");
+            assert!(
+                woke || found,
+                "work queued, a P idle, and nobody coming for it"
+            );
         });
     }
 }

@@ -40,7 +40,9 @@ impl Sysmon {
 
     /// Start the sysmon thread (once, at runtime start).
     pub(crate) fn start(&self) {
-        let spawned = std::thread::Builder::new().name("gort-sysmon".into()).spawn(run);
+        let spawned = std::thread::Builder::new()
+            .name("gort-sysmon".into())
+            .spawn(run);
         if let Err(e) = spawned {
             super::fatal(&format!("cannot start sysmon: {e}"));
         }
@@ -111,7 +113,10 @@ fn retake(p: &P, slot: &mut Option<Seen>, now: Instant) -> bool {
             true
         }
         _ => {
-            *slot = Some(Seen { schedtick: tick, since: now });
+            *slot = Some(Seen {
+                schedtick: tick,
+                since: now,
+            });
             false
         }
     }

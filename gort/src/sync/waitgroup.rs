@@ -129,6 +129,8 @@ impl std::panic::RefUnwindSafe for WaitGroup {}
 
 impl std::fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WaitGroup").field("count", &self.count()).finish()
+        f.debug_struct("WaitGroup")
+            .field("count", &self.count())
+            .finish()
     }
 }

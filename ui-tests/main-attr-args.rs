@@ -1,0 +1,2 @@
+#[gort::main(gomaxprocs = 4)]
+fn main() {}

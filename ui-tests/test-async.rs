@@ -1,0 +1,4 @@
+#[gort::test]
+async fn waits() {}
+
+fn main() {}

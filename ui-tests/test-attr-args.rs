@@ -1,0 +1,4 @@
+#[gort::test(flavor = "multi_thread")]
+fn configured() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[gort::test]
+fn defaults<T: Default>() {
+    let _ = T::default();
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[gort::test]
+#[test]
+fn counted_twice() {}
+
+fn main() {}
