@@ -311,3 +311,60 @@ impl StackPool {
         n
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Whether the page holding `addr` is resident.
+    fn resident(addr: usize) -> bool {
+        let page = page_size();
+        let mut vec = [0u8; 1];
+        // SAFETY: mincore on one page of our own mapping, into a 1-byte vec.
+        let r = unsafe { libc::mincore((addr & !(page - 1)) as *mut _, page, vec.as_mut_ptr()) };
+        assert_eq!(r, 0, "mincore: {}", io::Error::last_os_error());
+        vec[0] & 1 == 1
+    }
+
+    #[test]
+    fn slabs_are_carved_into_guarded_stacks_of_the_right_size() {
+        let stacks = map_slab(64 * 1024).unwrap();
+        assert_eq!(stacks.len(), SLAB_STACKS);
+        for (a, b) in stacks.iter().zip(&stacks[1..]) {
+            assert_eq!(a.top - a.limit, 64 * 1024);
+            assert_eq!(
+                b.limit - a.top,
+                page_size(),
+                "one guard page between stacks"
+            );
+            assert_eq!(
+                guard_page_owner(a.top),
+                Some(0),
+                "the guard below b is known"
+            );
+        }
+        assert_eq!(
+            guard_page_owner(stacks[0].limit),
+            None,
+            "usable memory is no guard"
+        );
+    }
+
+    #[test]
+    fn scrubbing_releases_cold_pages_of_a_deeply_used_stack_only() {
+        let mut stacks = map_slab(128 * 1024).unwrap();
+        let (mut deep, mut shallow) = (stacks.pop().unwrap(), stacks.pop().unwrap());
+        let cold = deep.limit + 4096;
+        // SAFETY: writes inside the usable range of stacks nobody runs on.
+        unsafe {
+            std::ptr::write_bytes(deep.limit as *mut u8, 0xAB, deep.top - deep.limit);
+            std::ptr::write_bytes((shallow.top - 1024) as *mut u8, 0xCD, 1024);
+        }
+        assert!(resident(cold));
+        deep.scrub();
+        shallow.scrub();
+        assert!(!resident(cold), "the cold part of a deep stack is released");
+        assert!(resident(deep.top - 8), "the hot top stays");
+        assert!(resident(shallow.top - 8), "a shallow stack keeps its pages");
+    }
+}
