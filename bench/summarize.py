@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Turn the harness's raw lines into a Markdown report (stdout).
+
+Input lines (from run.sh):  RESULT <workload> <impl> <value> <unit> procs=<n>
+                             FAIL <workload> <impl> <reason>
+Output: machine facts, a table of medians with ratios to Go, and every run.
+"""
+import argparse
+import platform
+import re
+import statistics
+import subprocess
+from collections import OrderedDict, defaultdict
+from datetime import datetime, timezone
+
+IMPL_ORDER = ["gort", "go", "tokio", "may"]
+NAMES = {"gort": "gort", "go": "Go", "tokio": "tokio", "may": "may"}
+
+
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def lock_version(lock, name):
+    try:
+        text = open(lock).read()
+    except OSError:
+        return "?"
+    m = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(name), text)
+    return m.group(1) if m else "?"
+
+
+def gort_rev():
+    here = __file__.rsplit("/", 1)[0] or "."
+    rev = sh("git", "-C", here, "rev-parse", "--short", "HEAD")
+    dirty = sh("git", "-C", here, "status", "--porcelain", "--", "../gort", "../gort-macros")
+    return rev + (" + uncommitted changes" if dirty not in ("", "?") else "")
+
+
+def fmt(v):
+    return f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("--rounds", default="?")
+    ap.add_argument("--procs", default="?")
+    ap.add_argument("--go", default="go")
+    ap.add_argument("--lock", default="Cargo.lock")
+    ap.add_argument("--busy-runs", type=int, default=0)
+    ap.add_argument("--sizes", default="", help='"workload=N ..." as run')
+    args = ap.parse_args()
+
+    sizes = dict(kv.split("=", 1) for kv in args.sizes.split() if "=" in kv)
+    values = defaultdict(list)       # (w, impl) -> [float]
+    by_round = defaultdict(list)     # (w, impl) -> [float | None], one per round
+    runs = defaultdict(list)         # (w, impl) -> [str] in run order
+    units, procs = {}, defaultdict(set)
+    workloads, impls = OrderedDict(), set()
+    for line in open(args.raw):
+        f = line.split()
+        if not f or f[0] not in ("RESULT", "FAIL"):
+            continue
+        w, imp = f[1], f[2]
+        workloads[w] = None
+        impls.add(imp)
+        if f[0] == "RESULT":
+            v = float(f[3])
+            values[w, imp].append(v)
+            by_round[w, imp].append(v)
+            runs[w, imp].append(fmt(v))
+            units[w] = f[4]
+            for extra in f[5:]:
+                if extra.startswith("procs="):
+                    procs[w, imp].add(extra[6:])
+        else:
+            runs[w, imp].append(f"FAIL({' '.join(f[3:])})")
+            by_round[w, imp].append(None)
+
+    cols = [i for i in IMPL_ORDER if i in impls] + sorted(impls - set(IMPL_ORDER))
+    others = [i for i in cols if i != "go"]
+
+    def median(w, imp):
+        v = values.get((w, imp))
+        return statistics.median(v) if v else None
+
+    def cell(w, imp):
+        m = median(w, imp)
+        total = len(runs.get((w, imp), []))
+        if m is None:
+            return "FAIL" if total else "–"
+        ok = len(values[w, imp])
+        return fmt(m) + ("" if ok == total else f" ({ok}/{total} ok)")
+
+    out = []
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out.append(f"# gort benchmarks — latest run ({now})\n")
+    out.append(
+        f"Machine: {cpu_model()}, {sh('nproc')} cores, {platform.system()} {platform.release()}. "
+        f"{sh(args.go, 'version')}; {sh('rustc', '--version')}; "
+        f"tokio {lock_version(args.lock, 'tokio')}, may {lock_version(args.lock, 'may')}; "
+        f"gort {gort_rev()}. "
+        f"Median of {args.rounds} runs per cell, implementations alternated round by round; "
+        f"GOMAXPROCS / worker threads = {args.procs} unless the workload says otherwise "
+        f"(procs column). Lower is better; a ratio above 1 is slower than Go.\n"
+    )
+    if args.busy_runs:
+        out.append(f"**Warning: {args.busy_runs} run(s) started while other load kept the CPU "
+                   f"≥ 15 % busy; treat these figures as noisy.**\n")
+    head = ["workload", "unit", "procs"] + [NAMES.get(i, i) for i in cols]
+    head += [f"{NAMES.get(i, i)}/Go" for i in others] if "go" in cols else []
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|")
+    for w in workloads:
+        ps = sorted({p for i in cols for p in procs.get((w, i), ())})
+        name = w + (f" (N={int(sizes[w]):,})" if sizes.get(w, "").isdigit() else "")
+        row = [name, units.get(w, "?"), "/".join(ps) or "?"]
+        row += [cell(w, i) for i in cols]
+        if "go" in cols:
+            g = median(w, "go")
+            for i in others:
+                m = median(w, i)
+                row.append(f"{m / g:.2f}×" if m is not None and g else "–")
+        out.append("| " + " | ".join(row) + " |")
+    out.append("\n<details><summary>All runs (in run order)</summary>\n")
+    out.append("| workload | impl | procs | runs |")
+    out.append("|---|---|---|---|")
+    for w in workloads:
+        for i in cols:
+            if (w, i) in runs:
+                p = "/".join(sorted(procs.get((w, i), ()))) or "?"
+                out.append(f"| {w} | {NAMES.get(i, i)} | {p} | {', '.join(runs[w, i])} |")
+    if "go" in cols:
+        out.append("\nPer-round ratios to Go (runs of one round are seconds apart, so these")
+        out.append("pairs usually share the machine's state; see README, The machine):\n")
+        out.append("| workload | ratio | per round | median |")
+        out.append("|---|---|---|---|")
+        for w in workloads:
+            for i in others:
+                pairs = [a / b if a is not None and b else None
+                         for a, b in zip(by_round.get((w, i), []), by_round.get((w, "go"), []))]
+                ok = [x for x in pairs if x is not None]
+                if not pairs:
+                    continue
+                shown = ", ".join("–" if x is None else f"{x:.2f}" for x in pairs)
+                med = f"{statistics.median(ok):.2f}×" if ok else "–"
+                out.append(f"| {w} | {NAMES.get(i, i)}/Go | {shown} | {med} |")
+    out.append("\n</details>")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
