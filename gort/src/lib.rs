@@ -59,6 +59,7 @@
 
 extern crate self as gort;
 
+pub mod chan;
 mod config;
 mod loom_shim;
 mod overflow;
@@ -67,7 +68,9 @@ pub mod runtime;
 mod spawn;
 mod stack;
 pub mod sync;
+pub mod time;
 
+pub use chan::{chan, Receiver, Sender};
 pub use gort_macros::{go, main, test};
 pub use spawn::{run, spawn, JoinHandle};
 
@@ -88,7 +91,7 @@ pub fn checkpoint() {
 /// Commonly used items: `use gort::prelude::*;`.
 pub mod prelude {
     pub use crate::sync::WaitGroup;
-    pub use crate::{go, spawn, yield_now, JoinHandle};
+    pub use crate::{chan, go, spawn, yield_now, JoinHandle, Receiver, Sender};
 }
 
 #[doc(hidden)]
@@ -104,4 +107,8 @@ pub mod __private {
     pub fn main<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(f: F) -> T {
         crate::spawn::main(f)
     }
+
+    pub use crate::chan::{
+        recv_operand, select, select_forever, send_operand, CaseRef, RecvCase, SendCase,
+    };
 }

@@ -52,6 +52,20 @@ pub(crate) struct G {
     yielder: std::sync::atomic::AtomicPtr<GYielder>,
     /// Touched only by the M that currently runs the G (see the Sync impl).
     body: UnsafeCell<Body>,
+    /// Goroutine-local storage (`crate::sync::local`): touched only by code
+    /// running on this G; emptied on the G's own stack before it exits.
+    locals: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
+    /// Whether `locals` is currently lent out (see `borrow_locals`).
+    locals_borrowed: std::sync::atomic::AtomicBool,
+}
+
+/// Marks a G's local storage as lent out until dropped.
+pub(crate) struct LocalsBorrow<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for LocalsBorrow<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Relaxed);
+    }
 }
 
 // SAFETY: `body` is accessed only by the M that runs the G, and a G runs on
@@ -73,6 +87,8 @@ impl G {
             park_state: AtomicU8::new(RUNNING),
             yielder: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
             body: UnsafeCell::new(Body::New(func)),
+            locals: UnsafeCell::new(None),
+            locals_borrowed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -86,6 +102,46 @@ impl G {
         let mut func = GFn::empty();
         func.set(f);
         *self.body.get_mut() = Body::New(func);
+    }
+
+    /// On the G: its goroutine-local storage slot.
+    ///
+    /// # Safety
+    /// Only code running on this G may call this, and not while another
+    /// reference returned by it is alive.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn locals(&self) -> &mut Option<Box<dyn std::any::Any + Send>> {
+        // SAFETY: exclusivity is the caller's contract.
+        unsafe { &mut *self.locals.get() }
+    }
+
+    /// On the G: lend out `locals`, refusing a second, nested loan.
+    pub(crate) fn borrow_locals(&self) -> LocalsBorrow<'_> {
+        assert!(
+            !self.locals_borrowed.swap(true, Relaxed),
+            "goroutine-local storage used re-entrantly (from inside its own `with`)"
+        );
+        LocalsBorrow(&self.locals_borrowed)
+    }
+
+    /// On the G: run the goroutine's function, then drop its goroutine-local
+    /// values while still on its stack (their destructors may block).
+    pub(crate) fn run(&self, mut f: GFn) {
+        f.call();
+        // Destructors may create new locals; repeat until none are left, so
+        // a recycled G starts with empty storage.
+        loop {
+            let locals = {
+                let _borrow = self.borrow_locals();
+                // SAFETY: we run on this G and the borrow guard makes this the
+                // only reference to the slot.
+                unsafe { self.locals() }.take()
+            };
+            match locals {
+                Some(l) => drop(l), // outside the borrow: it may use locals
+                None => break,
+            }
+        }
     }
 
     /// On the G, when its coroutine starts.

@@ -148,7 +148,7 @@ fn resume(p: &P, g: &G) -> Switch {
     // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
     let body = unsafe { g.body() };
     if let Body::New(_) = body {
-        let Body::New(mut f) = std::mem::replace(body, Body::Done) else {
+        let Body::New(f) = std::mem::replace(body, Body::Done) else {
             unreachable!()
         };
         // SAFETY: this M holds `p`.
@@ -156,8 +156,9 @@ fn resume(p: &P, g: &G) -> Switch {
         stack.set_owner(g.id);
         let coro = Coro::new(stack, move |y| {
             // SAFETY: we are running on this G, so current_g is it and alive.
-            unsafe { &*context::current_g() }.set_yielder(y);
-            f.call();
+            let g = unsafe { &*context::current_g() };
+            g.set_yielder(y);
+            g.run(f);
         });
         *body = Body::Started(coro);
     }

@@ -16,6 +16,7 @@ pub(crate) mod park;
 pub(crate) mod runq;
 pub(crate) mod sched;
 pub(crate) mod sysmon;
+pub(crate) mod timer;
 
 use crate::config::Config;
 use crate::stack::StackPool;
@@ -139,4 +140,49 @@ pub fn goroutine_id() -> u64 {
         // SAFETY: the running G is alive while its code runs.
         unsafe { &*g }.id
     }
+}
+
+/// Run `f` with the calling goroutine's local-storage slot, or return `None`
+/// on a thread that is not running a goroutine.
+///
+/// # Panics
+/// If called again from inside `f` (the slot is already borrowed).
+pub(crate) fn with_goroutine_locals<R>(
+    f: impl FnOnce(&mut Option<Box<dyn std::any::Any + Send>>) -> R,
+) -> Option<R> {
+    let g = context::current_g();
+    if g.is_null() {
+        return None;
+    }
+    // SAFETY: we run on this G, so it is alive.
+    let g = unsafe { &*g };
+    let _borrow = g.borrow_locals();
+    // SAFETY: only code on this G touches the slot, and the borrow guard
+    // above makes this the only live reference to it.
+    Some(f(unsafe { g.locals() }))
+}
+
+/// A fast per-thread pseudo-random number (xorshift64*), for `select!`'s
+/// poll order. Out of line: it reads a thread-local (see context.rs).
+#[inline(never)]
+pub(crate) fn fastrand() -> u64 {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = const { Cell::new(0) };
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        if x == 0 {
+            // Seed from the state's address and the clock: distinct per thread.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            x = (s as *const Cell<u64> as u64) ^ t | 1;
+        }
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    })
 }

@@ -1,0 +1,264 @@
+//! The channel itself (cf. Go's `hchan` in runtime/chan.go): a lock, a
+//! buffer of one flavor (zero.rs or array.rs), a `closed` flag and the FIFO
+//! queues of blocked senders and receivers. Every operation — plain sends
+//! and receives and every case of a `select!` — goes through the locked
+//! steps here, so one protocol serves all flavors.
+//!
+//! # Invariants (checked with `debug_assert!` after each operation)
+//! * Buffered: if the buffer holds a value, no receiver is waiting; if it
+//!   has room, no sender is waiting. (Unbuffered: a goroutine may wait to
+//!   send and to receive on the same channel in one `select!`, as in Go.)
+//! * Once `closed`, no waiter is queued: `close` wakes them all, and
+//!   nobody enqueues on a closed channel.
+//! * A value leaves the channel exactly once: a send either completes
+//!   (into the buffer or a receiver's slot) or returns its value in the error.
+//!
+//! # Locking
+//! One parking_lot raw mutex per channel. `select!` locks several channels
+//! at once, always in ascending address order (Go's `lockorder`), so two
+//! selects over the same channels cannot deadlock. Waiters are woken only
+//! after the lock is released.
+
+use super::array::Ring;
+use super::error::{TryRecvError, TrySendError};
+use super::waitq::{Sudog, WaitCtx, WaitQueue};
+use super::zero::Rendezvous;
+use parking_lot::lock_api::RawMutex as _;
+use parking_lot::RawMutex;
+use std::cell::UnsafeCell;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+/// A channel's buffer: one of the flavors.
+pub(crate) enum Flavor<T> {
+    Zero(Rendezvous),
+    Array(Ring<T>),
+}
+
+/// What the lock protects.
+pub(crate) struct State<T> {
+    flavor: Flavor<T>,
+    closed: bool,
+    pub(crate) recvq: WaitQueue<T>,
+    pub(crate) sendq: WaitQueue<T>,
+}
+
+pub(crate) struct Chan<T> {
+    lock: RawMutex,
+    state: UnsafeCell<State<T>>,
+    cap: usize,
+    /// Live `Sender`s / `Receiver`s; the last one of either kind closes.
+    pub(crate) senders: AtomicUsize,
+    pub(crate) receivers: AtomicUsize,
+}
+
+// SAFETY: `state` is only touched with `lock` held (see `Locked`); values
+// of T move between threads through it, hence T: Send.
+unsafe impl<T: Send> Sync for Chan<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for Chan<T> {}
+
+/// Wake-ups owed after the lock is released.
+pub(crate) type Wakes = Vec<Arc<WaitCtx>>;
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize) -> Chan<T> {
+        let flavor = if cap == 0 {
+            Flavor::Zero(Rendezvous)
+        } else {
+            Flavor::Array(Ring::new(cap))
+        };
+        Chan {
+            lock: RawMutex::INIT,
+            state: UnsafeCell::new(State {
+                flavor,
+                closed: false,
+                recvq: WaitQueue::new(),
+                sendq: WaitQueue::new(),
+            }),
+            cap,
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Lock the channel.
+    pub(crate) fn lock(&self) -> Locked<'_, T> {
+        self.lock.lock();
+        Locked { chan: self }
+    }
+
+    /// Lock without a guard, for `select!` (which holds several locks).
+    pub(crate) fn raw_lock(&self) {
+        self.lock.lock();
+    }
+
+    /// # Safety
+    /// The caller holds the lock (taken with `raw_lock`) and has no
+    /// reference from `raw_state` left.
+    pub(crate) unsafe fn raw_unlock(&self) {
+        // SAFETY: the caller holds the lock.
+        unsafe { self.lock.unlock() };
+    }
+
+    /// # Safety
+    /// The caller holds the lock, and this is the only live reference.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn raw_state(&self) -> &mut State<T> {
+        // SAFETY: the lock gives exclusive access; uniqueness is the
+        // caller's contract.
+        unsafe { &mut *self.state.get() }
+    }
+}
+
+/// The channel, locked; unlocks on drop.
+pub(crate) struct Locked<'a, T> {
+    chan: &'a Chan<T>,
+}
+
+impl<T> std::ops::Deref for Locked<'_, T> {
+    type Target = State<T>;
+    fn deref(&self) -> &State<T> {
+        // SAFETY: we hold the lock; the guard hands out borrows tied to itself.
+        unsafe { &*self.chan.state.get() }
+    }
+}
+impl<T> std::ops::DerefMut for Locked<'_, T> {
+    fn deref_mut(&mut self) -> &mut State<T> {
+        // SAFETY: as above, and `&mut self` makes this borrow unique.
+        unsafe { &mut *self.chan.state.get() }
+    }
+}
+impl<T> Drop for Locked<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: a Locked exists only while its lock is held.
+        unsafe { self.chan.lock.unlock() };
+    }
+}
+
+impl<T> State<T> {
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match &self.flavor {
+            Flavor::Zero(_) => 0,
+            Flavor::Array(r) => r.len(),
+        }
+    }
+
+    /// Send without blocking (cf. chansend's fast paths): to a waiting
+    /// receiver, else into the buffer. On success, returns who to wake.
+    pub(crate) fn try_send(&mut self, v: T) -> Result<Option<Arc<WaitCtx>>, TrySendError<T>> {
+        if self.closed {
+            return Err(TrySendError::Closed(v));
+        }
+        if let Some(r) = self.recvq.claim_first() {
+            // SAFETY: we claimed r's context and hold the channel lock.
+            unsafe { r.put(v) };
+            r.ctx.publish(r.case, false);
+            self.check();
+            return Ok(Some(r.ctx.clone()));
+        }
+        let pushed = match &mut self.flavor {
+            Flavor::Zero(z) => z.push(v),
+            Flavor::Array(r) => r.push(v),
+        };
+        self.check();
+        pushed.map(|()| None).map_err(TrySendError::Full)
+    }
+
+    /// Receive without blocking (cf. chanrecv's fast paths): from a waiting
+    /// sender (through the buffer if there is one), else from the buffer.
+    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Arc<WaitCtx>>), TryRecvError> {
+        if let Some(s) = self.sendq.claim_first() {
+            // SAFETY: we claimed s's context and hold the channel lock.
+            let from_sender = unsafe { s.take() }.expect("a blocked sender holds its value");
+            let v = match &mut self.flavor {
+                Flavor::Zero(z) => z.exchange(from_sender),
+                Flavor::Array(r) => r.exchange(from_sender),
+            };
+            s.ctx.publish(s.case, false);
+            self.check();
+            return Ok((v, Some(s.ctx.clone())));
+        }
+        let popped = match &mut self.flavor {
+            Flavor::Zero(_) => None,
+            Flavor::Array(r) => r.pop(),
+        };
+        self.check();
+        match popped {
+            Some(v) => Ok((v, None)),
+            None if self.closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Close (cf. closechan): every waiter is released — receivers with
+    /// "closed", senders with their value still in their slot. Returns who
+    /// to wake, or `None` if it was already closed.
+    pub(crate) fn close(&mut self) -> Option<Wakes> {
+        if self.closed {
+            return None;
+        }
+        self.closed = true;
+        let mut wakes = Wakes::new();
+        for s in self.recvq.drain().chain(self.sendq.drain()) {
+            if s.ctx.try_claim() {
+                s.ctx.publish(s.case, true);
+                wakes.push(s.ctx.clone());
+            }
+        }
+        self.check();
+        Some(wakes)
+    }
+
+    /// Check the invariants in the header (debug builds).
+    fn check(&self) {
+        if cfg!(debug_assertions) {
+            if let Flavor::Array(r) = &self.flavor {
+                debug_assert!(
+                    r.len() == 0 || !self.recvq.has_live(),
+                    "value buffered while a receiver waits"
+                );
+                debug_assert!(
+                    r.is_full() || !self.sendq.has_live(),
+                    "room in buffer while a sender waits"
+                );
+            }
+            debug_assert!(
+                !self.closed || (!self.recvq.has_live() && !self.sendq.has_live()),
+                "waiter queued on a closed channel"
+            );
+        }
+    }
+}
+
+/// Wake everyone in `wakes` (call with no channel lock held).
+pub(crate) fn wake_all(wakes: impl IntoIterator<Item = Arc<WaitCtx>>) {
+    for ctx in wakes {
+        ctx.wake();
+    }
+}
+
+/// Enqueue a blocked receive / send for case `case` of `ctx`.
+impl<T> State<T> {
+    pub(crate) fn enqueue_recv(&mut self, ctx: &Arc<WaitCtx>, case: usize) -> Arc<Sudog<T>> {
+        debug_assert!(!self.closed);
+        let s = Sudog::new(ctx, case, None);
+        self.recvq.push(s.clone());
+        s
+    }
+
+    pub(crate) fn enqueue_send(&mut self, ctx: &Arc<WaitCtx>, case: usize, v: T) -> Arc<Sudog<T>> {
+        debug_assert!(!self.closed);
+        let s = Sudog::new(ctx, case, Some(v));
+        self.sendq.push(s.clone());
+        s
+    }
+}

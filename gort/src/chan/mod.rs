@@ -1,0 +1,408 @@
+//! Channels: Go's `chan T`, split into typed ends — [`Sender`] (`chan<- T`)
+//! and [`Receiver`] (`<-chan T`) — made by [`chan`](crate::chan()).
+//!
+//! Files: `hchan.rs` the channel and its locked protocol; `zero.rs` and
+//! `array.rs` the unbuffered and buffered flavors; `waitq.rs` how blocked
+//! goroutines wait; `select.rs` the `select!` algorithm; `error.rs` the
+//! errors, each of which hands back an unsent value.
+//!
+//! A blocked goroutine parks and its thread runs others; on a plain OS
+//! thread the same calls block the thread, so channels also connect
+//! goroutines to the rest of a program. A sender that finds a receiver
+//! waiting hands the value over directly and makes the receiver runnable in
+//! its own P's `runnext`, so a producer/consumer pair ping-pongs on one P.
+
+mod array;
+mod error;
+mod hchan;
+mod select;
+mod waitq;
+mod zero;
+
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+#[doc(hidden)]
+pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
+
+use hchan::{wake_all, Chan};
+use std::fmt;
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use waitq::{Outcome, WaitCtx};
+
+/// Make a channel with room for `cap` values; `cap == 0` is unbuffered (a
+/// send waits for a receiver), as Go's `make(chan T, cap)`.
+///
+/// ```
+/// gort::run(|| {
+///     let (tx, rx) = gort::chan::<i32>(0);
+///     gort::go!(move || {
+///         for i in 0..3 {
+///             tx.send(i).unwrap();
+///         }
+///     }); // tx dropped here: the channel closes
+///     let got: Vec<i32> = rx.iter().collect();
+///     assert_eq!(got, [0, 1, 2]);
+/// });
+/// ```
+pub fn chan<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(cap));
+    (Sender { chan: chan.clone() }, Receiver { chan })
+}
+
+/// The sending end of a channel (Go's `chan<- T`). Cloning adds a sender;
+/// the channel closes when `close` is called or the last sender is dropped.
+pub struct Sender<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+/// The receiving end of a channel (Go's `<-chan T`). Cloning adds a
+/// receiver (each value goes to one of them). Receivers cannot close a
+/// channel; when the last one is dropped the channel closes, so senders
+/// get their values back instead of blocking forever.
+pub struct Receiver<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+impl<T: Send> Sender<T> {
+    /// Send `v`, waiting for room (or, unbuffered, for a receiver).
+    /// `Err` returns the value if the channel is closed.
+    pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        self.send_until(v, None)
+            .map_err(|e| SendError(e.into_inner()))
+    }
+
+    /// Send `v` only if that can be done without waiting.
+    pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        let mut st = self.chan.lock();
+        let wake = st.try_send(v)?;
+        drop(st);
+        wake_all(wake);
+        Ok(())
+    }
+
+    /// Send `v`, waiting at most `d`.
+    pub fn send_timeout(&self, v: T, d: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_until(v, Some(Instant::now() + d))
+    }
+
+    fn send_until(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        crate::checkpoint();
+        let mut st = self.chan.lock();
+        let v = match st.try_send(v) {
+            Ok(wake) => {
+                drop(st);
+                wake_all(wake);
+                return Ok(());
+            }
+            Err(TrySendError::Closed(v)) => return Err(SendTimeoutError::Closed(v)),
+            Err(TrySendError::Full(v)) => v,
+        };
+        let ctx = WaitCtx::for_current();
+        let sudog = st.enqueue_send(&ctx, 0, v);
+        drop(st);
+        let outcome = wait_until(&ctx, deadline);
+        if outcome == Outcome::TimedOut {
+            self.chan.lock().sendq.remove(&sudog);
+        }
+        // SAFETY: the outcome is final (and a timed-out sudog is dequeued),
+        // so no waker touches the slot any more.
+        let unsent = unsafe { sudog.take() };
+        match outcome {
+            Outcome::Fired { closed: false, .. } => Ok(()),
+            Outcome::Fired { closed: true, .. } => {
+                Err(SendTimeoutError::Closed(unsent.expect("value")))
+            }
+            Outcome::TimedOut => Err(SendTimeoutError::Timeout(unsent.expect("value"))),
+        }
+    }
+
+    /// Close the channel: receivers drain what is buffered, then get
+    /// `Err(RecvError)`; senders get their values back. Returns true if this
+    /// call closed it (Go panics on a second close; gort returns false).
+    pub fn close(&self) -> bool {
+        close(&self.chan)
+    }
+
+    /// Values buffered now.
+    pub fn len(&self) -> usize {
+        self.chan.lock().len()
+    }
+
+    /// Whether nothing is buffered now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer's capacity (0: unbuffered).
+    pub fn cap(&self) -> usize {
+        self.chan.cap()
+    }
+
+    /// Whether the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        self.chan.lock().is_closed()
+    }
+}
+
+impl<T: Send> Receiver<T> {
+    /// Receive a value, waiting for one. `Err` once the channel is closed
+    /// and drained.
+    pub fn recv(&self) -> Result<T, RecvError> {
+        self.recv_until(None).map_err(|_| RecvError)
+    }
+
+    /// Receive a value only if one is ready.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut st = self.chan.lock();
+        let (v, wake) = st.try_recv()?;
+        drop(st);
+        wake_all(wake);
+        Ok(v)
+    }
+
+    /// Receive a value, waiting at most `d`.
+    pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_until(Some(Instant::now() + d))
+    }
+
+    fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        crate::checkpoint();
+        let mut st = self.chan.lock();
+        match st.try_recv() {
+            Ok((v, wake)) => {
+                drop(st);
+                wake_all(wake);
+                return Ok(v);
+            }
+            Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
+            Err(TryRecvError::Empty) => {}
+        }
+        let ctx = WaitCtx::for_current();
+        let sudog = st.enqueue_recv(&ctx, 0);
+        drop(st);
+        match wait_until(&ctx, deadline) {
+            // SAFETY: the outcome is final, so the sender is done with the slot.
+            Outcome::Fired { closed: false, .. } => {
+                Ok(unsafe { sudog.take() }.expect("a sender filled the slot"))
+            }
+            Outcome::Fired { closed: true, .. } => Err(RecvTimeoutError::Closed),
+            Outcome::TimedOut => {
+                self.chan.lock().recvq.remove(&sudog);
+                Err(RecvTimeoutError::Timeout)
+            }
+        }
+    }
+
+    /// An iterator that receives until the channel is closed and drained
+    /// (Go's `for v := range ch`).
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { rx: self }
+    }
+
+    /// An iterator over the values ready now, without waiting.
+    pub fn try_iter(&self) -> impl Iterator<Item = T> + '_ {
+        std::iter::from_fn(move || self.try_recv().ok())
+    }
+
+    /// Values buffered now.
+    pub fn len(&self) -> usize {
+        self.chan.lock().len()
+    }
+
+    /// Whether nothing is buffered now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer's capacity (0: unbuffered).
+    pub fn cap(&self) -> usize {
+        self.chan.cap()
+    }
+
+    /// Whether the channel is closed (values may still be buffered).
+    pub fn is_closed(&self) -> bool {
+        self.chan.lock().is_closed()
+    }
+}
+
+/// Park until `ctx` fires, or until `deadline` (a timer times it out).
+fn wait_until(ctx: &Arc<WaitCtx>, deadline: Option<Instant>) -> Outcome {
+    let Some(deadline) = deadline else {
+        return ctx.wait();
+    };
+    let theirs = ctx.clone();
+    let timer = crate::runtime::timer::add(deadline, move || theirs.time_out());
+    let outcome = ctx.wait();
+    crate::runtime::timer::cancel(timer);
+    outcome
+}
+
+fn close<T>(chan: &Chan<T>) -> bool {
+    let mut st = chan.lock();
+    let Some(wakes) = st.close() else {
+        return false;
+    };
+    drop(st);
+    wake_all(wakes);
+    true
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.senders.fetch_add(1, Relaxed);
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.receivers.fetch_add(1, Relaxed);
+        Receiver {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.chan.senders.fetch_sub(1, AcqRel) == 1 {
+            close(&self.chan);
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.chan.receivers.fetch_sub(1, AcqRel) == 1 {
+            close(&self.chan);
+        }
+    }
+}
+
+/// Receives until the channel is closed and drained; see [`Receiver::iter`].
+pub struct Iter<'a, T> {
+    rx: &'a Receiver<T>,
+}
+
+impl<T: Send> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+/// Receives until the channel is closed and drained, owning the receiver.
+pub struct IntoIter<T> {
+    rx: Receiver<T>,
+}
+
+impl<T: Send> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+impl<T: Send> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { rx: self }
+    }
+}
+
+impl<'a, T: Send> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("cap", &self.chan.cap())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("cap", &self.chan.cap())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a receive arm of `select!` accepts: a `Receiver<T>`, a reference to
+/// one, or an `Option` of either (`None` is Go's nil channel).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a channel you can receive from",
+    label = "a receive arm `<-rx` needs a `gort::Receiver<T>`",
+    note = "a receive arm takes a `Receiver<T>`, a `&Receiver<T>`, or an `Option` of one (`None` never fires); to send, write `tx <- value`"
+)]
+pub trait RecvOperand<T> {
+    /// The receiver, or `None` for a nil channel.
+    fn receiver(&self) -> Option<&Receiver<T>>;
+}
+
+/// What a send arm of `select!` accepts: a `Sender<T>`, a reference to one,
+/// or an `Option` of either (`None` is Go's nil channel).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a channel you can send on",
+    label = "a send arm `tx <- value` needs a `gort::Sender<T>`",
+    note = "a send arm takes a `Sender<T>`, a `&Sender<T>`, or an `Option` of one (`None` never fires); to receive, write `<-rx`"
+)]
+pub trait SendOperand<T> {
+    /// The sender, or `None` for a nil channel.
+    fn sender(&self) -> Option<&Sender<T>>;
+}
+
+impl<T> RecvOperand<T> for Receiver<T> {
+    fn receiver(&self) -> Option<&Receiver<T>> {
+        Some(self)
+    }
+}
+impl<T, O: RecvOperand<T> + ?Sized> RecvOperand<T> for &O {
+    fn receiver(&self) -> Option<&Receiver<T>> {
+        (**self).receiver()
+    }
+}
+impl<T, O: RecvOperand<T>> RecvOperand<T> for Option<O> {
+    fn receiver(&self) -> Option<&Receiver<T>> {
+        self.as_ref().and_then(|o| o.receiver())
+    }
+}
+impl<T> SendOperand<T> for Sender<T> {
+    fn sender(&self) -> Option<&Sender<T>> {
+        Some(self)
+    }
+}
+impl<T, O: SendOperand<T> + ?Sized> SendOperand<T> for &O {
+    fn sender(&self) -> Option<&Sender<T>> {
+        (**self).sender()
+    }
+}
+impl<T, O: SendOperand<T>> SendOperand<T> for Option<O> {
+    fn sender(&self) -> Option<&Sender<T>> {
+        self.as_ref().and_then(|o| o.sender())
+    }
+}
+
+/// `select!` expansion helper: the receiver behind a receive operand.
+#[doc(hidden)]
+pub fn recv_operand<T, O: RecvOperand<T> + ?Sized>(o: &O) -> Option<&Receiver<T>> {
+    o.receiver()
+}
+
+/// `select!` expansion helper: the sender behind a send operand.
+#[doc(hidden)]
+pub fn send_operand<T, O: SendOperand<T> + ?Sized>(o: &O) -> Option<&Sender<T>> {
+    o.sender()
+}

@@ -1,0 +1,304 @@
+//! `select!`'s runtime half (cf. Go's runtime/select.go `selectgo`).
+//!
+//! The macro turns each arm into a typed case (`RecvCase` / `SendCase`)
+//! and calls [`select`] with them erased to `CaseRef`s. The algorithm:
+//! 1. **Lock order**: sort the cases' channels by address and lock each
+//!    distinct channel once, in that order. Two selects over the same
+//!    channels therefore never wait for each other's locks in a cycle.
+//! 2. **Poll order**: visit the cases in a uniformly random order; the first
+//!    that can complete now does, and wins. So no ready case can starve.
+//! 3. Nothing ready: with a `default`, unlock and take it. Otherwise enqueue
+//!    a sudog for every case, all sharing one `WaitCtx`, unlock, and park.
+//! 4. The first waker to claim the context wins (waitq.rs); the woken
+//!    goroutine re-locks all channels (in lock order) and removes its other
+//!    sudogs, then collects the winner's result.
+//!
+//! Nil cases (an operand of `None`, Go's nil channel) take no part. A
+//! select with no live case and no default blocks forever, as in Go.
+
+use super::hchan::{wake_all, Chan, Wakes};
+use super::waitq::{Outcome, Sudog, WaitCtx};
+use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
+use crate::runtime::park::park;
+use std::sync::Arc;
+
+/// One case of a select, type-erased. Methods marked "locked" run with the
+/// case's channel locked by `select`.
+trait Case {
+    /// The channel's address (lock order), or `None` for a nil case.
+    fn chan(&self) -> Option<usize>;
+    fn lock(&self);
+    /// # Safety: the channel is locked by the caller.
+    unsafe fn unlock(&self);
+    /// Locked: complete now if possible.
+    fn poll(&mut self, wakes: &mut Wakes) -> bool;
+    /// Locked: wait on the channel as case `index` of `ctx`.
+    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize);
+    /// Locked: stop waiting (another case won).
+    fn dequeue(&mut self);
+    /// This case won while waiting: collect its result.
+    fn complete(&mut self, closed: bool);
+}
+
+/// A case, erased for [`select`]. Made by `RecvCase::erase` / `SendCase::erase`.
+pub struct CaseRef<'a>(&'a mut dyn Case);
+
+/// A receive arm of `select!`.
+pub struct RecvCase<'a, T> {
+    chan: Option<&'a Chan<T>>,
+    result: Option<Result<T, RecvError>>,
+    sudog: Option<Arc<Sudog<T>>>,
+}
+
+/// A send arm of `select!`.
+pub struct SendCase<'a, T> {
+    chan: Option<&'a Chan<T>>,
+    value: Option<T>,
+    result: Option<Result<(), SendError<T>>>,
+    sudog: Option<Arc<Sudog<T>>>,
+}
+
+impl<'a, T: Send> RecvCase<'a, T> {
+    /// A receive from `rx`; `None` is a nil channel.
+    pub fn new(rx: Option<&'a Receiver<T>>) -> Self {
+        RecvCase {
+            chan: rx.map(|r| &*r.chan),
+            result: None,
+            sudog: None,
+        }
+    }
+    /// This case, for `select`.
+    pub fn erase(&mut self) -> CaseRef<'_> {
+        CaseRef(self)
+    }
+    /// The received value, or `Err` if the channel was closed and drained.
+    pub fn into_result(self) -> Result<T, RecvError> {
+        self.result
+            .expect("select reported this case, so it completed")
+    }
+}
+
+impl<'a, T: Send> SendCase<'a, T> {
+    /// A send of `value` on `tx`; `None` is a nil channel.
+    pub fn new(tx: Option<&'a Sender<T>>, value: T) -> Self {
+        SendCase {
+            chan: tx.map(|t| &*t.chan),
+            value: Some(value),
+            result: None,
+            sudog: None,
+        }
+    }
+    /// This case, for `select`.
+    pub fn erase(&mut self) -> CaseRef<'_> {
+        CaseRef(self)
+    }
+    /// `Ok` if the value was sent; `Err` with it if the channel was closed.
+    pub fn into_result(self) -> Result<(), SendError<T>> {
+        self.result
+            .expect("select reported this case, so it completed")
+    }
+    /// For a send arm without a binding: as in Go, sending on a closed
+    /// channel panics.
+    pub fn into_sent(self) {
+        if self.into_result().is_err() {
+            panic!("send on closed channel");
+        }
+    }
+}
+
+impl<T: Send> Case for RecvCase<'_, T> {
+    fn chan(&self) -> Option<usize> {
+        self.chan.map(|c| c as *const Chan<T> as usize)
+    }
+    fn lock(&self) {
+        self.chan.expect("live case").raw_lock();
+    }
+    unsafe fn unlock(&self) {
+        // SAFETY: the caller holds this channel's lock.
+        unsafe { self.chan.expect("live case").raw_unlock() }
+    }
+    fn poll(&mut self, wakes: &mut Wakes) -> bool {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        match st.try_recv() {
+            Ok((v, wake)) => {
+                wakes.extend(wake);
+                self.result = Some(Ok(v));
+                true
+            }
+            Err(TryRecvError::Closed) => {
+                self.result = Some(Err(RecvError));
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+        }
+    }
+    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        self.sudog = Some(st.enqueue_recv(ctx, index));
+    }
+    fn dequeue(&mut self) {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        if let Some(s) = &self.sudog {
+            st.recvq.remove(s);
+        }
+    }
+    fn complete(&mut self, closed: bool) {
+        let s = self.sudog.take().expect("a waiting case has a sudog");
+        self.result = Some(if closed {
+            Err(RecvError)
+        } else {
+            // SAFETY: our context fired, so the waker is done with the slot.
+            Ok(unsafe { s.take() }.expect("a sender filled the slot"))
+        });
+    }
+}
+
+impl<T: Send> Case for SendCase<'_, T> {
+    fn chan(&self) -> Option<usize> {
+        self.chan.map(|c| c as *const Chan<T> as usize)
+    }
+    fn lock(&self) {
+        self.chan.expect("live case").raw_lock();
+    }
+    unsafe fn unlock(&self) {
+        // SAFETY: the caller holds this channel's lock.
+        unsafe { self.chan.expect("live case").raw_unlock() }
+    }
+    fn poll(&mut self, wakes: &mut Wakes) -> bool {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let v = self.value.take().expect("an unsent case holds its value");
+        match st.try_send(v) {
+            Ok(wake) => {
+                wakes.extend(wake);
+                self.result = Some(Ok(()));
+                true
+            }
+            Err(TrySendError::Closed(v)) => {
+                self.result = Some(Err(SendError(v)));
+                true
+            }
+            Err(TrySendError::Full(v)) => {
+                self.value = Some(v);
+                false
+            }
+        }
+    }
+    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let v = self.value.take().expect("an unsent case holds its value");
+        self.sudog = Some(st.enqueue_send(ctx, index, v));
+    }
+    fn dequeue(&mut self) {
+        // SAFETY: locked by select, and this is the only state reference.
+        let st = unsafe { self.chan.expect("live case").raw_state() };
+        if let Some(s) = self.sudog.take() {
+            st.sendq.remove(&s);
+            // SAFETY: our context fired for another case, so no waker will
+            // touch this slot: the value was never sent; keep it (dropped
+            // with the case).
+            self.value = unsafe { s.take() };
+        }
+    }
+    fn complete(&mut self, closed: bool) {
+        let s = self.sudog.take().expect("a waiting case has a sudog");
+        self.result = Some(if closed {
+            // SAFETY: our context fired, so the closer is done with the slot.
+            Err(SendError(
+                unsafe { s.take() }.expect("close leaves the value"),
+            ))
+        } else {
+            Ok(())
+        });
+    }
+}
+
+/// Run a select over `cases`: `Some(i)` when case `i` completed, `None`
+/// when there is a default and nothing was ready.
+pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
+    crate::checkpoint();
+    let order = lock_order(cases);
+    if order.is_empty() && !has_default {
+        select_forever();
+    }
+    lock_all(cases, &order);
+    let mut wakes = Wakes::new();
+    for i in poll_order(&order) {
+        if cases[i].0.poll(&mut wakes) {
+            unlock_all(cases, &order);
+            wake_all(wakes);
+            return Some(i);
+        }
+    }
+    if has_default {
+        unlock_all(cases, &order);
+        return None;
+    }
+    let ctx = WaitCtx::for_current();
+    for &i in &order {
+        cases[i].0.enqueue(&ctx, i);
+    }
+    unlock_all(cases, &order);
+    let Outcome::Fired { case, closed } = ctx.wait() else {
+        unreachable!("a select has no deadline of its own");
+    };
+    lock_all(cases, &order);
+    for &i in order.iter().filter(|&&i| i != case) {
+        cases[i].0.dequeue();
+    }
+    unlock_all(cases, &order);
+    cases[case].0.complete(closed);
+    Some(case)
+}
+
+/// `select! {}`: block forever.
+pub fn select_forever() -> ! {
+    loop {
+        park();
+    }
+}
+
+/// The live cases' indices, sorted by channel address (cf. lockorder).
+fn lock_order(cases: &[CaseRef<'_>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cases.len())
+        .filter(|&i| cases[i].0.chan().is_some())
+        .collect();
+    order.sort_by_key(|&i| cases[i].0.chan());
+    order
+}
+
+/// Lock each distinct channel once, in lock order.
+fn lock_all(cases: &[CaseRef<'_>], order: &[usize]) {
+    let mut last = None;
+    for &i in order {
+        if cases[i].0.chan() != last {
+            cases[i].0.lock();
+            last = cases[i].0.chan();
+        }
+    }
+}
+
+fn unlock_all(cases: &[CaseRef<'_>], order: &[usize]) {
+    let mut last = None;
+    for &i in order.iter().rev() {
+        if cases[i].0.chan() != last {
+            // SAFETY: lock_all locked each distinct channel exactly once.
+            unsafe { cases[i].0.unlock() };
+            last = cases[i].0.chan();
+        }
+    }
+}
+
+/// The live cases in a uniformly random order (Fisher–Yates).
+fn poll_order(order: &[usize]) -> Vec<usize> {
+    let mut p = order.to_vec();
+    for i in (1..p.len()).rev() {
+        let j = (crate::runtime::fastrand() % (i as u64 + 1)) as usize;
+        p.swap(i, j);
+    }
+    p
+}
