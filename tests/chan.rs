@@ -1,0 +1,316 @@
+//! Channels through the public API, under GOMAXPROCS 1, 2 and 8: the
+//! semantics API.md promises, between goroutines and plain threads, and
+//! stress tests that count every message (no loss, no duplicate).
+
+mod common;
+
+use gort::chan::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use gort::sync::WaitGroup;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn main() {
+    common::main(&[
+        (
+            "unbuffered_send_waits_for_a_receiver",
+            unbuffered_send_waits_for_a_receiver,
+        ),
+        (
+            "buffered_channels_are_fifo_with_len_and_cap",
+            buffered_fifo_len_cap,
+        ),
+        (
+            "close_drains_then_reports_closed",
+            close_drains_then_reports_closed,
+        ),
+        (
+            "send_on_closed_returns_the_value",
+            send_on_closed_returns_the_value,
+        ),
+        (
+            "dropping_the_last_sender_closes",
+            dropping_the_last_sender_closes,
+        ),
+        (
+            "dropping_the_last_receiver_releases_blocked_senders",
+            dropping_last_receiver_releases_senders,
+        ),
+        ("try_operations_never_block", try_operations_never_block),
+        (
+            "timeouts_expire_and_return_the_value",
+            timeouts_expire_and_return_the_value,
+        ),
+        (
+            "threads_and_goroutines_share_channels",
+            threads_and_goroutines_share_channels,
+        ),
+        (
+            "mpmc_stress_counts_every_message",
+            mpmc_stress_counts_every_message,
+        ),
+        (
+            "timeouts_racing_sends_lose_nothing",
+            timeouts_racing_sends_lose_nothing,
+        ),
+        (
+            "close_racing_blocked_senders_loses_nothing",
+            close_racing_blocked_senders_loses_nothing,
+        ),
+    ])
+}
+
+fn unbuffered_send_waits_for_a_receiver() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<u32>(0);
+        let sent = Arc::new(AtomicBool::new(false));
+        let s = sent.clone();
+        gort::go!(move || {
+            tx.send(7).unwrap();
+            s.store(true, SeqCst);
+        });
+        for _ in 0..100 {
+            gort::yield_now();
+        }
+        assert!(
+            !sent.load(SeqCst),
+            "an unbuffered send completed with no receiver"
+        );
+        assert_eq!(rx.recv(), Ok(7));
+        assert_eq!(rx.cap(), 0);
+    });
+}
+
+fn buffered_fifo_len_cap() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<usize>(5);
+        for i in 0..5 {
+            tx.send(i).unwrap();
+        }
+        assert_eq!((tx.len(), tx.cap(), rx.len()), (5, 5, 5));
+        assert!(tx.try_send(99).unwrap_err().is_full());
+        assert_eq!(rx.iter().take(5).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert!(rx.is_empty());
+    });
+}
+
+fn close_drains_then_reports_closed() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<i32>(3);
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        assert!(tx.close(), "the first close closes");
+        assert!(!tx.close(), "a second close reports false (Go would panic)");
+        assert!(rx.is_closed() && tx.is_closed());
+        assert_eq!(rx.recv(), Ok(1));
+        assert_eq!(rx.try_recv(), Ok(2));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        assert!(rx.recv().is_err());
+        // A receiver blocked before the close is released by it.
+        let (tx, rx) = gort::chan::<i32>(0);
+        let h = gort::spawn(move || rx.recv());
+        gort::yield_now();
+        tx.close();
+        assert!(h.join().unwrap().is_err());
+    });
+}
+
+fn send_on_closed_returns_the_value() {
+    let (tx, rx) = gort::chan::<String>(1);
+    tx.close();
+    let err = tx.send("kept".to_string()).unwrap_err();
+    assert_eq!(err.into_inner(), "kept");
+    match tx.try_send("again".into()) {
+        Err(TrySendError::Closed(v)) => assert_eq!(v, "again"),
+        other => panic!("expected Closed, got {other:?}"),
+    }
+    drop(rx);
+}
+
+fn dropping_the_last_sender_closes() {
+    let total = gort::run(|| {
+        let (tx, rx) = gort::chan::<u64>(0);
+        for p in 0..4u64 {
+            let tx = tx.clone();
+            gort::go!(move || (0..100).for_each(|i| tx.send(p * 100 + i).unwrap()));
+        }
+        drop(tx);
+        rx.into_iter().sum::<u64>() // ends when all four clones are dropped
+    });
+    assert_eq!(total, (0..400).sum::<u64>());
+}
+
+fn dropping_last_receiver_releases_senders() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<u32>(1);
+        tx.send(1).unwrap(); // now full
+        let blocked = gort::spawn({
+            let tx = tx.clone();
+            move || tx.send(2)
+        });
+        gort::yield_now();
+        drop(rx);
+        assert_eq!(blocked.join().unwrap().unwrap_err().into_inner(), 2);
+        assert_eq!(
+            tx.send(3).unwrap_err().into_inner(),
+            3,
+            "sending fails at once"
+        );
+    });
+}
+
+fn try_operations_never_block() {
+    let (tx, rx) = gort::chan::<u8>(0);
+    assert!(tx.try_send(1).unwrap_err().is_full(), "no receiver waiting");
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    drop(tx);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
+
+fn timeouts_expire_and_return_the_value() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<Vec<u8>>(0);
+        match tx.send_timeout(vec![1, 2], Duration::from_millis(5)) {
+            Err(SendTimeoutError::Timeout(v)) => assert_eq!(v, [1, 2]),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(5)),
+            Err(RecvTimeoutError::Timeout)
+        );
+        let h = gort::spawn(move || rx.recv_timeout(Duration::from_secs(30)));
+        tx.send_timeout(vec![3], Duration::from_secs(30)).unwrap();
+        assert_eq!(h.join().unwrap(), Ok(vec![3]));
+        drop(tx);
+    });
+}
+
+fn threads_and_goroutines_share_channels() {
+    let (to_g, from_t) = gort::chan::<u32>(0);
+    let (to_t, from_g) = gort::chan::<u32>(0);
+    gort::go!(move || {
+        for v in from_t {
+            to_t.send(v * 2).unwrap();
+        }
+    });
+    let thread = std::thread::spawn(move || {
+        (1..=100)
+            .map(|i| {
+                to_g.send(i).unwrap();
+                from_g.recv().unwrap()
+            })
+            .sum::<u32>()
+    });
+    assert_eq!(thread.join().unwrap(), 2 * 5050);
+}
+
+/// 4 producers × 20,000 messages through a small buffer to 4 consumers;
+/// every message arrives exactly once, and each producer's messages arrive
+/// in the order sent (channels are FIFO).
+fn mpmc_stress_counts_every_message() {
+    const PRODUCERS: usize = 4;
+    const PER: usize = 20_000;
+    for cap in [0, 1, 16] {
+        let seen = gort::run(move || {
+            let (tx, rx) = gort::chan::<(usize, usize)>(cap);
+            let seen = Arc::new(Mutex::new(vec![0u8; PRODUCERS * PER]));
+            let consumers = WaitGroup::new();
+            for _ in 0..4 {
+                let (rx, seen) = (rx.clone(), seen.clone());
+                consumers.go(move || {
+                    let mut last = [None::<usize>; PRODUCERS];
+                    for (p, i) in rx {
+                        assert!(last[p].is_none_or(|l| l < i), "producer {p} reordered");
+                        last[p] = Some(i);
+                        seen.lock().unwrap()[p * PER + i] += 1;
+                    }
+                });
+            }
+            drop(rx);
+            for p in 0..PRODUCERS {
+                let tx = tx.clone();
+                gort::go!(move || (0..PER).for_each(|i| tx.send((p, i)).unwrap()));
+            }
+            drop(tx);
+            consumers.wait();
+            Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
+        });
+        assert!(
+            seen.iter().all(|&n| n == 1),
+            "cap {cap}: a message was lost or duplicated"
+        );
+    }
+}
+
+/// Senders and receivers with tiny timeouts race real hand-offs: every
+/// value is either received exactly once or handed back to its sender.
+fn timeouts_racing_sends_lose_nothing() {
+    const N: usize = 20_000;
+    let (sent_back, received) = gort::run(|| {
+        let (tx, rx) = gort::chan::<usize>(0);
+        let returned = Arc::new(AtomicUsize::new(0));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let wg = WaitGroup::new();
+        for s in 0..2 {
+            let (tx, returned) = (tx.clone(), returned.clone());
+            wg.go(move || {
+                for i in (s..N).step_by(2) {
+                    if let Err(e) = tx.send_timeout(i, Duration::from_micros(50)) {
+                        assert_eq!(e.into_inner(), i);
+                        returned.fetch_add(1, SeqCst);
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for _ in 0..2 {
+            let (rx, received) = (rx.clone(), received.clone());
+            wg.go(move || loop {
+                match rx.recv_timeout(Duration::from_micros(30)) {
+                    Ok(v) => received.lock().unwrap().push(v),
+                    Err(RecvTimeoutError::Closed) => break,
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+            });
+        }
+        wg.wait();
+        let got = received.lock().unwrap().clone();
+        (returned.load(SeqCst), got)
+    });
+    let mut got = received;
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got.len() + sent_back, N, "values lost or duplicated");
+}
+
+/// Many senders blocked on a full channel while it is closed: each gets its
+/// value back or it was received, never both, never neither.
+fn close_racing_blocked_senders_loses_nothing() {
+    for _ in 0..50 {
+        let (returned, received) = gort::run(|| {
+            let (tx, rx) = gort::chan::<usize>(2);
+            let returned = Arc::new(AtomicUsize::new(0));
+            let wg = WaitGroup::new();
+            for i in 0..20 {
+                let (tx, returned) = (tx.clone(), returned.clone());
+                wg.go(move || {
+                    if let Err(e) = tx.send(i) {
+                        assert_eq!(e.0, i);
+                        returned.fetch_add(1, SeqCst);
+                    }
+                });
+            }
+            let mut received = 0;
+            for _ in 0..5 {
+                if rx.recv().is_ok() {
+                    received += 1;
+                }
+            }
+            tx.close();
+            wg.wait();
+            received += rx.try_iter().count();
+            (returned.load(SeqCst), received)
+        });
+        assert_eq!(returned + received, 20);
+    }
+}
