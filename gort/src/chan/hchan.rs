@@ -21,7 +21,7 @@
 
 use super::array::Ring;
 use super::error::{TryRecvError, TrySendError};
-use super::waitq::{Sudog, WaitCtx, WaitQueue};
+use super::waitq::{Sudog, WaitQueue};
 use super::zero::Rendezvous;
 use parking_lot::lock_api::RawMutex as _;
 use parking_lot::RawMutex;
@@ -58,8 +58,9 @@ unsafe impl<T: Send> Sync for Chan<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Send for Chan<T> {}
 
-/// Wake-ups owed after the lock is released.
-pub(crate) type Wakes = Vec<Arc<WaitCtx>>;
+/// Wake-ups owed after the lock is released: the sudogs whose operation
+/// completed (holding one keeps its context alive).
+pub(crate) type Wakes<T> = Vec<Arc<Sudog<T>>>;
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Chan<T> {
@@ -154,16 +155,16 @@ impl<T> State<T> {
 
     /// Send without blocking (cf. chansend's fast paths): to a waiting
     /// receiver, else into the buffer. On success, returns who to wake.
-    pub(crate) fn try_send(&mut self, v: T) -> Result<Option<Arc<WaitCtx>>, TrySendError<T>> {
+    pub(crate) fn try_send(&mut self, v: T) -> Result<Option<Arc<Sudog<T>>>, TrySendError<T>> {
         if self.closed {
             return Err(TrySendError::Closed(v));
         }
         if let Some(r) = self.recvq.claim_first() {
             // SAFETY: we claimed r's context and hold the channel lock.
             unsafe { r.put(v) };
-            r.ctx.publish(r.case, false);
+            r.ctx().publish(r.case, false);
             self.check();
-            return Ok(Some(r.ctx.clone()));
+            return Ok(Some(r));
         }
         let pushed = match &mut self.flavor {
             Flavor::Zero(z) => z.push(v),
@@ -175,7 +176,7 @@ impl<T> State<T> {
 
     /// Receive without blocking (cf. chanrecv's fast paths): from a waiting
     /// sender (through the buffer if there is one), else from the buffer.
-    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Arc<WaitCtx>>), TryRecvError> {
+    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Arc<Sudog<T>>>), TryRecvError> {
         if let Some(s) = self.sendq.claim_first() {
             // SAFETY: we claimed s's context and hold the channel lock.
             let from_sender = unsafe { s.take() }.expect("a blocked sender holds its value");
@@ -183,9 +184,9 @@ impl<T> State<T> {
                 Flavor::Zero(z) => z.exchange(from_sender),
                 Flavor::Array(r) => r.exchange(from_sender),
             };
-            s.ctx.publish(s.case, false);
+            s.ctx().publish(s.case, false);
             self.check();
-            return Ok((v, Some(s.ctx.clone())));
+            return Ok((v, Some(s)));
         }
         let popped = match &mut self.flavor {
             Flavor::Zero(_) => None,
@@ -202,16 +203,16 @@ impl<T> State<T> {
     /// Close (cf. closechan): every waiter is released — receivers with
     /// "closed", senders with their value still in their slot. Returns who
     /// to wake, or `None` if it was already closed.
-    pub(crate) fn close(&mut self) -> Option<Wakes> {
+    pub(crate) fn close(&mut self) -> Option<Wakes<T>> {
         if self.closed {
             return None;
         }
         self.closed = true;
         let mut wakes = Wakes::new();
         for s in self.recvq.drain().chain(self.sendq.drain()) {
-            if s.ctx.try_claim() {
-                s.ctx.publish(s.case, true);
-                wakes.push(s.ctx.clone());
+            if s.ctx().try_claim() {
+                s.ctx().publish(s.case, true);
+                wakes.push(s);
             }
         }
         self.check();
@@ -239,26 +240,22 @@ impl<T> State<T> {
     }
 }
 
-/// Wake everyone in `wakes` (call with no channel lock held).
-pub(crate) fn wake_all(wakes: impl IntoIterator<Item = Arc<WaitCtx>>) {
-    for ctx in wakes {
-        ctx.wake();
+/// Wake the owners of `wakes` (call with no channel lock held).
+pub(crate) fn wake_all<T>(wakes: impl IntoIterator<Item = Arc<Sudog<T>>>) {
+    for s in wakes {
+        s.ctx().wake();
     }
 }
 
-/// Enqueue a blocked receive / send for case `case` of `ctx`.
+/// Enqueue a blocked receive or send.
 impl<T> State<T> {
-    pub(crate) fn enqueue_recv(&mut self, ctx: &Arc<WaitCtx>, case: usize) -> Arc<Sudog<T>> {
+    pub(crate) fn enqueue_recv(&mut self, s: Arc<Sudog<T>>) {
         debug_assert!(!self.closed);
-        let s = Sudog::new(ctx, case, None);
-        self.recvq.push(s.clone());
-        s
+        self.recvq.push(s);
     }
 
-    pub(crate) fn enqueue_send(&mut self, ctx: &Arc<WaitCtx>, case: usize, v: T) -> Arc<Sudog<T>> {
+    pub(crate) fn enqueue_send(&mut self, s: Arc<Sudog<T>>) {
         debug_assert!(!self.closed);
-        let s = Sudog::new(ctx, case, Some(v));
-        self.sendq.push(s.clone());
-        s
+        self.sendq.push(s);
     }
 }

@@ -25,12 +25,13 @@ pub use error::{
 #[doc(hidden)]
 pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
 
+use crate::runtime::timer::{self, TimerId};
 use hchan::{wake_all, Chan};
 use std::fmt;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use waitq::{Outcome, WaitCtx};
+use waitq::{Outcome, Sudog, WaitCtx};
 
 /// Make a channel with room for `cap` values; `cap == 0` is unbuffered (a
 /// send waits for a receiver), as Go's `make(chan T, cap)`.
@@ -100,10 +101,10 @@ impl<T: Send> Sender<T> {
             Err(TrySendError::Closed(v)) => return Err(SendTimeoutError::Closed(v)),
             Err(TrySendError::Full(v)) => v,
         };
-        let ctx = WaitCtx::for_current();
-        let sudog = st.enqueue_send(&ctx, 0, v);
+        let (sudog, timer) = blocked(Some(v), deadline);
+        st.enqueue_send(sudog.clone());
         drop(st);
-        let outcome = wait_until(&ctx, deadline);
+        let outcome = wait(&sudog, timer);
         if outcome == Outcome::TimedOut {
             self.chan.lock().sendq.remove(&sudog);
         }
@@ -180,10 +181,10 @@ impl<T: Send> Receiver<T> {
             Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
             Err(TryRecvError::Empty) => {}
         }
-        let ctx = WaitCtx::for_current();
-        let sudog = st.enqueue_recv(&ctx, 0);
+        let (sudog, timer) = blocked(None, deadline);
+        st.enqueue_recv(sudog.clone());
         drop(st);
-        match wait_until(&ctx, deadline) {
+        match wait(&sudog, timer) {
             // SAFETY: the outcome is final, so the sender is done with the slot.
             Outcome::Fired { closed: false, .. } => {
                 Ok(unsafe { sudog.take() }.expect("a sender filled the slot"))
@@ -228,15 +229,26 @@ impl<T: Send> Receiver<T> {
     }
 }
 
-/// Park until `ctx` fires, or until `deadline` (a timer times it out).
-fn wait_until(ctx: &Arc<WaitCtx>, deadline: Option<Instant>) -> Outcome {
+/// A sudog for a blocking send (`value`) or receive (`None`) by the
+/// caller. With a deadline, its context is shared with the timer that will
+/// time it out, so it is allocated apart (the timer must not hold the
+/// sudog: its value type need not be `'static`).
+fn blocked<T>(value: Option<T>, deadline: Option<Instant>) -> (Arc<Sudog<T>>, Option<TimerId>) {
     let Some(deadline) = deadline else {
-        return ctx.wait();
+        return (Sudog::single(value), None);
     };
-    let theirs = ctx.clone();
-    let timer = crate::runtime::timer::add(deadline, move || theirs.time_out());
-    let outcome = ctx.wait();
-    crate::runtime::timer::cancel(timer);
+    let ctx = Arc::new(WaitCtx::for_current());
+    let sudog = Sudog::shared(&ctx, 0, value);
+    let timer = timer::add(deadline, move || ctx.time_out());
+    (sudog, Some(timer))
+}
+
+/// Park until `sudog`'s operation completes or its timer times it out.
+fn wait(sudog: &Sudog<impl Sized>, timer: Option<TimerId>) -> Outcome {
+    let outcome = sudog.ctx().wait();
+    if let Some(t) = timer {
+        timer::cancel(t);
+    }
     outcome
 }
 

@@ -16,7 +16,7 @@
 //! Nil cases (an operand of `None`, Go's nil channel) take no part. A
 //! select with no live case and no default blocks forever, as in Go.
 
-use super::hchan::{wake_all, Chan, Wakes};
+use super::hchan::{wake_all, Chan};
 use super::waitq::{Outcome, Sudog, WaitCtx};
 use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
 use crate::runtime::park::park;
@@ -31,7 +31,7 @@ trait Case {
     /// # Safety: the channel is locked by the caller.
     unsafe fn unlock(&self);
     /// Locked: complete now if possible.
-    fn poll(&mut self, wakes: &mut Wakes) -> bool;
+    fn poll(&mut self) -> bool;
     /// Locked: wait on the channel as case `index` of `ctx`.
     fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize);
     /// Locked: stop waiting (another case won).
@@ -117,12 +117,13 @@ impl<T: Send> Case for RecvCase<'_, T> {
         // SAFETY: the caller holds this channel's lock.
         unsafe { self.chan.expect("live case").raw_unlock() }
     }
-    fn poll(&mut self, wakes: &mut Wakes) -> bool {
+    fn poll(&mut self) -> bool {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
         match st.try_recv() {
             Ok((v, wake)) => {
-                wakes.extend(wake);
+                // Waking under the lock is safe: wake takes no channel lock.
+                wake_all(wake);
                 self.result = Some(Ok(v));
                 true
             }
@@ -136,7 +137,9 @@ impl<T: Send> Case for RecvCase<'_, T> {
     fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
-        self.sudog = Some(st.enqueue_recv(ctx, index));
+        let s = Sudog::shared(ctx, index, None);
+        st.enqueue_recv(s.clone());
+        self.sudog = Some(s);
     }
     fn dequeue(&mut self) {
         // SAFETY: locked by select, and this is the only state reference.
@@ -167,13 +170,14 @@ impl<T: Send> Case for SendCase<'_, T> {
         // SAFETY: the caller holds this channel's lock.
         unsafe { self.chan.expect("live case").raw_unlock() }
     }
-    fn poll(&mut self, wakes: &mut Wakes) -> bool {
+    fn poll(&mut self) -> bool {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
         let v = self.value.take().expect("an unsent case holds its value");
         match st.try_send(v) {
             Ok(wake) => {
-                wakes.extend(wake);
+                // Waking under the lock is safe: wake takes no channel lock.
+                wake_all(wake);
                 self.result = Some(Ok(()));
                 true
             }
@@ -191,7 +195,9 @@ impl<T: Send> Case for SendCase<'_, T> {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
         let v = self.value.take().expect("an unsent case holds its value");
-        self.sudog = Some(st.enqueue_send(ctx, index, v));
+        let s = Sudog::shared(ctx, index, Some(v));
+        st.enqueue_send(s.clone());
+        self.sudog = Some(s);
     }
     fn dequeue(&mut self) {
         // SAFETY: locked by select, and this is the only state reference.
@@ -226,11 +232,9 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
         select_forever();
     }
     lock_all(cases, &order);
-    let mut wakes = Wakes::new();
     for i in poll_order(&order) {
-        if cases[i].0.poll(&mut wakes) {
+        if cases[i].0.poll() {
             unlock_all(cases, &order);
-            wake_all(wakes);
             return Some(i);
         }
     }
@@ -238,7 +242,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
         unlock_all(cases, &order);
         return None;
     }
-    let ctx = WaitCtx::for_current();
+    let ctx = Arc::new(WaitCtx::for_current());
     for &i in &order {
         cases[i].0.enqueue(&ctx, i);
     }

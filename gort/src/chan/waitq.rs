@@ -48,11 +48,11 @@ pub(crate) struct WaitCtx {
 
 impl WaitCtx {
     /// A context for the calling goroutine (or thread).
-    pub(crate) fn for_current() -> Arc<WaitCtx> {
-        Arc::new(WaitCtx {
+    pub(crate) fn for_current() -> WaitCtx {
+        WaitCtx {
             state: AtomicUsize::new(WAITING),
             waiter: Waiter::current(),
-        })
+        }
     }
 
     /// A waker's first step: win the right to complete this operation.
@@ -104,9 +104,17 @@ impl WaitCtx {
     }
 }
 
+/// Where a sudog's `WaitCtx` lives: inside it, for a plain send or
+/// receive (one allocation per blocked operation), or shared by all the
+/// sudogs of one `select!`.
+enum CtxSlot {
+    Own(WaitCtx),
+    Shared(Arc<WaitCtx>),
+}
+
 /// One goroutine waiting on one channel, for case `case` of its operation.
 pub(crate) struct Sudog<T> {
-    pub(crate) ctx: Arc<WaitCtx>,
+    ctx: CtxSlot,
     pub(crate) case: usize,
     /// A send's value (taken by the receiver), or a receive's destination
     /// (filled by the sender). See the module docs for who may touch it.
@@ -121,12 +129,32 @@ unsafe impl<T: Send> Sync for Sudog<T> {}
 unsafe impl<T: Send> Send for Sudog<T> {}
 
 impl<T> Sudog<T> {
-    pub(crate) fn new(ctx: &Arc<WaitCtx>, case: usize, value: Option<T>) -> Arc<Sudog<T>> {
+    /// A sudog for case `case` of a select sharing `ctx`.
+    pub(crate) fn shared(ctx: &Arc<WaitCtx>, case: usize, value: Option<T>) -> Arc<Sudog<T>> {
+        let ctx = CtxSlot::Shared(ctx.clone());
         Arc::new(Sudog {
-            ctx: ctx.clone(),
+            ctx,
             case,
             slot: UnsafeCell::new(value),
         })
+    }
+
+    /// A sudog for a plain send (`value`) or receive (`None`) by the caller.
+    pub(crate) fn single(value: Option<T>) -> Arc<Sudog<T>> {
+        let ctx = CtxSlot::Own(WaitCtx::for_current());
+        Arc::new(Sudog {
+            ctx,
+            case: 0,
+            slot: UnsafeCell::new(value),
+        })
+    }
+
+    /// The operation this sudog is part of.
+    pub(crate) fn ctx(&self) -> &WaitCtx {
+        match &self.ctx {
+            CtxSlot::Own(c) => c,
+            CtxSlot::Shared(c) => c,
+        }
     }
 
     /// Take the slot's value.
@@ -167,7 +195,7 @@ impl<T> WaitQueue<T> {
     /// were already won elsewhere are dropped on the way (cf. dequeue).
     pub(crate) fn claim_first(&mut self) -> Option<Arc<Sudog<T>>> {
         while let Some(s) = self.q.pop_front() {
-            if s.ctx.try_claim() {
+            if s.ctx().try_claim() {
                 return Some(s);
             }
         }
@@ -176,7 +204,9 @@ impl<T> WaitQueue<T> {
 
     /// Whether some waiter could still be claimed (for invariant checks).
     pub(crate) fn has_live(&self) -> bool {
-        self.q.iter().any(|s| s.ctx.state.load(Relaxed) == WAITING)
+        self.q
+            .iter()
+            .any(|s| s.ctx().state.load(Relaxed) == WAITING)
     }
 
     /// Remove `s` if it is still queued (its owner is done waiting).

@@ -74,23 +74,19 @@ fn run() {
         let now = Instant::now();
         let n = sched.gomaxprocs();
         seen.resize(n.max(seen.len()), None);
-        let mut acted = false;
         for (id, slot) in seen.iter_mut().enumerate().take(n) {
-            let p = sched.p(id);
-            acted |= retake(p, slot, now);
+            retake(sched.p(id), slot, now);
         }
         if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
             last_scavenge = now;
             rt().stacks.scavenge();
         }
-        if acted {
-            quiet = 0;
-            delay = MIN_DELAY;
-        } else {
-            quiet += 1;
-            if quiet > QUIET_ROUNDS {
-                delay = (delay * 2).min(MAX_DELAY);
-            }
+        // As in Go, asking for preemption does not count as activity (only
+        // retaking a P from a syscall would), so sysmon backs off to 10 ms
+        // even while it keeps ending over-long time slices.
+        quiet += 1;
+        if quiet > QUIET_ROUNDS {
+            delay = (delay * 2).min(MAX_DELAY);
         }
     }
 }
