@@ -26,6 +26,8 @@ use std::thread::Thread;
 const GLOBAL_CHECK_PERIOD: u32 = 61;
 /// Passes over all Ps when stealing (Go's `stealTries`).
 const STEAL_TRIES: usize = 4;
+/// How long a thief leaves a running P's `runnext` alone (Go: 3 µs).
+const RUNNEXT_GRACE: std::time::Duration = std::time::Duration::from_micros(3);
 
 /// The shared half of an M: what other threads use to hand it a P and wake it.
 pub(crate) struct M {
@@ -246,8 +248,20 @@ fn steal_work(p: &'static P) -> Option<Arc<G>> {
             if std::ptr::eq(victim, p) || victim.status.load(Relaxed) != p::P_RUNNING {
                 continue;
             }
-            if let Some(g) = p.runq.steal_into(&victim.runq, pass == STEAL_TRIES - 1) {
+            if let Some(g) = p.runq.steal_into(&victim.runq, false) {
                 return Some(g);
+            }
+            let next = victim.runq.next_id();
+            if pass == STEAL_TRIES - 1 && !next.is_null() {
+                // Only `runnext` is left: its owner is most likely about to
+                // run it (a G just woke it and is parking). Give the owner
+                // a moment, then take it only if it is still the same G
+                // (Go's usleep(3) and CAS in runqgrab); otherwise goroutine
+                // pairs would ping-pong across threads.
+                spin_for(RUNNEXT_GRACE);
+                if let Some(g) = victim.runq.steal_next_if(next) {
+                    return Some(g);
+                }
             }
         }
         if sched.global_len() > 0 {
@@ -255,6 +269,16 @@ fn steal_work(p: &'static P) -> Option<Arc<G>> {
         }
     }
     None
+}
+
+/// Wait about `d`, yielding the CPU meanwhile (as Go's usleep does): the
+/// owner we wait for may need this very CPU, and a real sleep would last
+/// tens of microseconds here, far longer than `d`.
+fn spin_for(d: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::thread::yield_now();
+    }
 }
 
 /// Give up a P whose id is no longer below GOMAXPROCS (cf. procresize): its

@@ -208,12 +208,22 @@ impl<T> RunQueue<T> {
     }
 
     fn steal_runnext(&self) -> Option<Arc<T>> {
-        let next = self.runnext.load(Acquire);
-        if next.is_null() {
+        self.steal_next_if(self.next_id())
+    }
+
+    /// What `runnext` holds now, as an opaque identity (null: nothing).
+    pub(crate) fn next_id(&self) -> *const T {
+        self.runnext.load(Acquire)
+    }
+
+    /// Take `runnext` if it still holds `id` (cf. runqgrab's CAS after its
+    /// back-off): a thief that waited must not take a newer item.
+    pub(crate) fn steal_next_if(&self, id: *const T) -> Option<Arc<T>> {
+        if id.is_null() {
             return None;
         }
         self.runnext
-            .compare_exchange(next, ptr::null_mut(), AcqRel, Acquire)
+            .compare_exchange(id as *mut T, ptr::null_mut(), AcqRel, Acquire)
             .ok()
             // SAFETY: the CAS took exclusive ownership of an into_raw pointer.
             .map(|p| unsafe { Arc::from_raw(p) })
