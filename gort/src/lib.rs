@@ -71,7 +71,7 @@ pub mod sync;
 pub mod time;
 
 pub use chan::{chan, Receiver, Sender};
-pub use gort_macros::{go, main, test};
+pub use gort_macros::{go, main, select, test};
 pub use spawn::{run, spawn, JoinHandle};
 
 /// Let other goroutines run; the caller stays runnable and continues soon
