@@ -1,15 +1,16 @@
-//! Procedural macros for [gort](https://docs.rs/gort): `go!`, `#[gort::main]` and
-//! `#[gort::test]`.
+//! Procedural macros for [gort](https://docs.rs/gort): `go!`, `select!`, `#[gort::main]`
+//! and `#[gort::test]`.
 //!
 //! This file is the thin entry layer: each macro hands its tokens to a module that parses
-//! them (`go`, `entry_point`) and gets back either an expansion or a `syn::Error` spanned on
-//! the offending tokens. Use the macros through the `gort` crate, which re-exports them;
+//! them (`go`, `select`, `entry_point`) and gets back either an expansion or a `syn::Error`
+//! spanned on the offending tokens. Use the macros through the `gort` crate, which re-exports them;
 //! their expansions name `::gort`.
 
 use proc_macro::TokenStream;
 
 mod entry_point;
 mod go;
+mod select;
 
 use entry_point::EntryPoint;
 
@@ -66,6 +67,142 @@ use entry_point::EntryPoint;
 pub fn go(input: TokenStream) -> TokenStream {
     match syn::parse::<go::Goroutine>(input) {
         Ok(goroutine) => goroutine.expand().into(),
+        Err(error) => error.into_compile_error().into(),
+    }
+}
+
+/// Waits on several channel operations and runs the arm of the one that completes — Go's
+/// `select` statement.
+///
+/// ```text
+/// gort::select! {
+///     v = <-rx1 => { ... }                 // v: Result<T, RecvError>
+///     <-rx2 => { ... }                     // the value is dropped
+///     tx <- value => { ... }               // runs after the send; panics if tx is closed
+///     r = tx2 <- value => { ... }          // r: Result<(), SendError<T>>
+///     <-gort::time::after(d) => { ... }    // a timeout is a receive like any other
+///     default => { ... }                   // runs when no case is ready
+/// }
+/// ```
+///
+/// **Choosing.** `select!` blocks until one of its cases can proceed and performs that one
+/// operation only; when several are ready it picks one uniformly at random, so none
+/// starves. With a `default` arm it never blocks: `default` runs when no case is ready
+/// now. `select! {}` blocks forever, as Go's `select {}` does.
+///
+/// **Cases.** `v = <-rx` binds the receive's `Result<T, RecvError>` (an `Err` once the
+/// channel is closed and drained: a closed channel is always ready). `tx <- value` panics
+/// if the channel is closed, as Go does; `r = tx <- value` gets the value back in
+/// `Err(SendError(value))` instead. A binding is a name, `mut name` or `_`; `match` on it in
+/// the body to destructure it.
+///
+/// **Operands.** A channel operand may be a `Receiver`/`Sender` (it is borrowed, not
+/// moved), a reference to one, a `Ticker`, or an `Option` of any of these: `None` is Go's
+/// nil channel, a case that is never selected — the way to switch a case off. Every
+/// channel operand and every value to send is evaluated exactly once, in source order,
+/// when the `select!` is entered, whether its case is chosen or not (a value that is not
+/// sent is dropped).
+///
+/// **Arms.** An arm's body is a block, or an expression followed by `,` (optional after the
+/// last arm), as in `match`. Bodies run inline, in the enclosing function: `break`,
+/// `continue`, `return` and `?` act on the enclosing loop and function. `select!` is an
+/// expression whose value is the value of the arm that ran. `default` may be written
+/// anywhere, at most once.
+///
+/// **Parsing.** A send arm's channel is everything before its first `<-` (a `<` written
+/// directly before a `-`), so the channel expression itself may not contain `<-`: write a
+/// comparison with a negative number as `a < -b`, with a space. Everything up to the
+/// arm's first `=>` outside brackets belongs to its head.
+///
+/// # Examples
+///
+/// A worker that takes jobs until told to stop, reporting each result:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let total = gort::run(|| {
+///     let (jobs_tx, jobs) = gort::chan::<u64>(0);
+///     let (results, results_rx) = gort::chan::<u64>(0);
+///     let (quit_tx, quit) = gort::chan::<()>(0);
+///     gort::go!(move || {
+///         loop {
+///             gort::select! {
+///                 job = <-jobs => results.send(job.unwrap() * 2).unwrap(),
+///                 <-quit => return,
+///             }
+///         }
+///     });
+///     let mut total = 0;
+///     for job in 1..=3 {
+///         jobs_tx.send(job).unwrap();
+///         total += results_rx.recv().unwrap();
+///     }
+///     quit_tx.send(()).unwrap();
+///     total
+/// });
+/// assert_eq!(total, 12);
+///
+/// // A timeout: nothing is ever sent on `idle`, so after 10 ms `after`'s channel wins.
+/// let timed_out = gort::run(|| {
+///     let (_keep_open, idle) = gort::chan::<u64>(0);
+///     gort::select! {
+///         v = <-idle => panic!("unexpected {v:?}"),
+///         <-gort::time::after(Duration::from_millis(10)) => true,
+///     }
+/// });
+/// assert!(timed_out);
+/// ```
+///
+/// A send that does not block, and a case switched off with `None`:
+///
+/// ```
+/// gort::run(|| {
+///     let (tx, rx) = gort::chan::<&str>(1);
+///     let sent = gort::select! {
+///         tx <- "first" => true,
+///         default => false,
+///     };
+///     assert!(sent);
+///     let full = gort::select! {
+///         tx <- "second" => false,
+///         default => true, // the buffer holds one value
+///     };
+///     assert!(full);
+///     let off: Option<&gort::Receiver<&str>> = None;
+///     let got = gort::select! {
+///         <-off => unreachable!("a nil channel is never ready"),
+///         v = <-&rx => v.unwrap(),
+///     };
+///     assert_eq!(got, "first");
+/// });
+/// ```
+///
+/// `select! { v = <-rx => v.ok(), tx <- x => None }` expands to
+///
+/// ```text
+/// {
+///     let __gort_op0 = &(rx);
+///     let mut __gort_case0 = ::gort::__private::RecvCase::new(
+///         ::gort::__private::recv_operand(&*__gort_op0));
+///     let __gort_op1 = &(tx);
+///     let mut __gort_case1 = ::gort::__private::SendCase::new(
+///         ::gort::__private::send_operand(&*__gort_op1), x);
+///     let __gort_chosen = ::gort::__private::select(
+///         &mut [__gort_case0.erase(), __gort_case1.erase()], false);
+///     match __gort_chosen {
+///         ::core::option::Option::Some(0) => { let v = __gort_case0.into_result(); v.ok() }
+///         ::core::option::Option::Some(1) => { __gort_case1.into_sent(); None }
+///         _ => ::core::unreachable!(),
+///     }
+/// }
+/// ```
+///
+/// where the `__gort_` names are hygienic: code in the arms cannot see them.
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    match syn::parse::<select::Select>(input) {
+        Ok(select) => select.expand().into(),
         Err(error) => error.into_compile_error().into(),
     }
 }

@@ -91,7 +91,7 @@ pub fn checkpoint() {
 /// Commonly used items: `use gort::prelude::*;`.
 pub mod prelude {
     pub use crate::sync::WaitGroup;
-    pub use crate::{chan, go, spawn, yield_now, JoinHandle, Receiver, Sender};
+    pub use crate::{chan, go, select, spawn, yield_now, JoinHandle, Receiver, Sender};
 }
 
 #[doc(hidden)]

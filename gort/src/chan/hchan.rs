@@ -58,6 +58,9 @@ unsafe impl<T: Send> Sync for Chan<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Send for Chan<T> {}
 
+/// A value received, and the blocked sender (if any) to wake for it.
+pub(crate) type Received<T> = (T, Option<Arc<Sudog<T>>>);
+
 /// Wake-ups owed after the lock is released: the sudogs whose operation
 /// completed (holding one keeps its context alive).
 pub(crate) type Wakes<T> = Vec<Arc<Sudog<T>>>;
@@ -176,7 +179,7 @@ impl<T> State<T> {
 
     /// Receive without blocking (cf. chanrecv's fast paths): from a waiting
     /// sender (through the buffer if there is one), else from the buffer.
-    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Arc<Sudog<T>>>), TryRecvError> {
+    pub(crate) fn try_recv(&mut self) -> Result<Received<T>, TryRecvError> {
         if let Some(s) = self.sendq.claim_first() {
             // SAFETY: we claimed s's context and hold the channel lock.
             let from_sender = unsafe { s.take() }.expect("a blocked sender holds its value");

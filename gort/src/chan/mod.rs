@@ -185,8 +185,8 @@ impl<T: Send> Receiver<T> {
         st.enqueue_recv(sudog.clone());
         drop(st);
         match wait(&sudog, timer) {
-            // SAFETY: the outcome is final, so the sender is done with the slot.
             Outcome::Fired { closed: false, .. } => {
+                // SAFETY: the outcome is final, so the sender is done with the slot.
                 Ok(unsafe { sudog.take() }.expect("a sender filled the slot"))
             }
             Outcome::Fired { closed: true, .. } => Err(RecvTimeoutError::Closed),
