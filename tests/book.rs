@@ -59,7 +59,10 @@ fn every_chapter_is_in_the_summary() {
 fn the_readme_program_is_a_tested_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme.find("```rust\n").expect("a rust block in the README") + 8;
+    let start = readme
+        .find("```rust\n")
+        .expect("a rust block in the README")
+        + 8;
     let block = &readme[start..start + readme[start..].find("```").unwrap()];
     let example = std::fs::read_to_string(root.join("examples/readme.rs")).unwrap();
     let code: String = example
@@ -67,5 +70,8 @@ fn the_readme_program_is_a_tested_example() {
         .skip_while(|l| l.starts_with("//") || l.is_empty())
         .map(|l| format!("{l}\n"))
         .collect();
-    assert_eq!(block, code, "README's program and examples/readme.rs differ");
+    assert_eq!(
+        block, code,
+        "README's program and examples/readme.rs differ"
+    );
 }

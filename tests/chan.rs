@@ -57,6 +57,14 @@ fn main() {
             "close_racing_blocked_senders_loses_nothing",
             close_racing_blocked_senders_loses_nothing,
         ),
+        (
+            "select_send_arm_never_fires_once_receivers_are_gone",
+            send_arm_skips_orphaned_channel,
+        ),
+        (
+            "select_send_arm_panics_on_a_closed_channel",
+            send_arm_panics_on_closed_channel,
+        ),
     ])
 }
 
@@ -313,4 +321,56 @@ fn close_racing_blocked_senders_loses_nothing() {
         });
         assert_eq!(returned + received, 20);
     }
+}
+
+/// Go's "send or done" idiom: when the consumer has gone (its receiver
+/// dropped), an unbound send arm must not fire — Go's send would block —
+/// so `done` is chosen, whether the consumer left before or during the
+/// select. A bound arm (`r = tx <- v`) reports the error instead.
+fn send_arm_skips_orphaned_channel() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<i32>(0);
+        let (done_tx, done) = gort::chan::<()>(0);
+        drop(rx); // consumer gone before the select
+        let h = gort::spawn(move || {
+            gort::select! {
+                tx <- 1 => "sent",
+                <-done => "done",
+            }
+        });
+        gort::yield_now();
+        done_tx.close();
+        assert_eq!(h.join().unwrap(), "done");
+
+        let (tx, rx) = gort::chan::<i32>(0);
+        let (done_tx, done) = gort::chan::<()>(0);
+        let h = gort::spawn(move || {
+            gort::select! {
+                tx <- 1 => "sent",
+                <-done => "done",
+            }
+        });
+        for _ in 0..10 {
+            gort::yield_now(); // let it block in the select
+        }
+        drop(rx); // consumer leaves while the select waits
+        done_tx.close();
+        assert_eq!(h.join().unwrap(), "done");
+
+        let (tx, rx) = gort::chan::<i32>(0);
+        drop(rx);
+        let r = gort::select! { r = tx <- 5 => r };
+        assert_eq!(r.unwrap_err().into_inner(), 5);
+    });
+}
+
+/// As in Go, an unbound send arm on a channel closed with `close` panics.
+fn send_arm_panics_on_closed_channel() {
+    let (tx, _rx) = gort::chan::<i32>(1);
+    tx.close();
+    let h = gort::spawn(move || {
+        gort::select! { tx <- 1 => {} }
+    });
+    let err = h.join().unwrap_err();
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"send on closed channel"));
 }

@@ -1,6 +1,14 @@
 //! Every example runs to completion (they are the book's listings, so this
 //! is also what keeps the book's code working). Each example file is
 //! compiled into this test as a module and its `main` called.
+//!
+//! The examples run one at a time: some check that
+//! `gort::runtime::num_goroutine()` returns to where it started, which only
+//! means something if no other example is starting goroutines meanwhile.
+
+use std::sync::Mutex;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 macro_rules! example {
     ($name:ident, $file:literal) => {
@@ -12,6 +20,7 @@ macro_rules! example {
         }
         #[test]
         fn $name() {
+            let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
             $name::run();
         }
     };
@@ -19,3 +28,8 @@ macro_rules! example {
 
 example!(hello, "../examples/hello.rs");
 example!(crawler, "../examples/crawler.rs");
+example!(producer_consumer, "../examples/producer_consumer.rs");
+example!(worker_pool, "../examples/worker_pool.rs");
+example!(prime_sieve, "../examples/prime_sieve.rs");
+example!(pipeline, "../examples/pipeline.rs");
+example!(load_balancer, "../examples/load_balancer.rs");

@@ -535,7 +535,13 @@ impl Select {
                 } => {
                     let (evaluate, lent) = channel.lend(index);
                     let lend = runtime_path(arrow, quote!(send_operand));
-                    let new = runtime_path(arrow, quote!(SendCase::new));
+                    // An arm that does not bind the result must send: it
+                    // panics on a closed channel, and never fires on one
+                    // whose receivers are all gone (Go would block).
+                    let new = match binding {
+                        Some(_) => runtime_path(arrow, quote!(SendCase::new)),
+                        None => runtime_path(arrow, quote!(SendCase::must_send)),
+                    };
                     cases.extend(quote! {
                         #evaluate
                         let mut #case = #new(#lend(#lent), #value);
@@ -655,7 +661,7 @@ mod tests {
                 let mut __gort_case1 =
                     ::gort::__private::RecvCase::new(::gort::__private::recv_operand(&*__gort_op1));
                 let __gort_op2 = &(tx);
-                let mut __gort_case2 = ::gort::__private::SendCase::new(
+                let mut __gort_case2 = ::gort::__private::SendCase::must_send(
                     ::gort::__private::send_operand(&*__gort_op2),
                     value()
                 );

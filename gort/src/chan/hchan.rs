@@ -39,6 +39,9 @@ pub(crate) enum Flavor<T> {
 pub(crate) struct State<T> {
     flavor: Flavor<T>,
     closed: bool,
+    /// Closed because every receiver is gone (not by `close`): a send can
+    /// never be received, but it is not Go's "send on closed channel".
+    orphaned: bool,
     pub(crate) recvq: WaitQueue<T>,
     pub(crate) sendq: WaitQueue<T>,
 }
@@ -77,6 +80,7 @@ impl<T> Chan<T> {
             state: UnsafeCell::new(State {
                 flavor,
                 closed: false,
+                orphaned: false,
                 recvq: WaitQueue::new(),
                 sendq: WaitQueue::new(),
             }),
@@ -149,6 +153,11 @@ impl<T> State<T> {
         self.closed
     }
 
+    /// Whether it was closed by its last receiver going away.
+    pub(crate) fn is_orphaned(&self) -> bool {
+        self.orphaned
+    }
+
     pub(crate) fn len(&self) -> usize {
         match &self.flavor {
             Flavor::Zero(_) => 0,
@@ -204,15 +213,22 @@ impl<T> State<T> {
     }
 
     /// Close (cf. closechan): every waiter is released — receivers with
-    /// "closed", senders with their value still in their slot. Returns who
-    /// to wake, or `None` if it was already closed.
-    pub(crate) fn close(&mut self) -> Option<Wakes<T>> {
+    /// "closed", senders with their value still in their slot — except that
+    /// when the last receiver left (`orphaned`), `select!` send arms that
+    /// must send just stop waiting here: they can never fire, as in Go a
+    /// send nobody receives blocks. Returns who to wake, or `None` if it
+    /// was already closed.
+    pub(crate) fn close(&mut self, orphaned: bool) -> Option<Wakes<T>> {
         if self.closed {
             return None;
         }
         self.closed = true;
+        self.orphaned = orphaned;
         let mut wakes = Wakes::new();
         for s in self.recvq.drain().chain(self.sendq.drain()) {
+            if orphaned && s.must_send {
+                continue;
+            }
             if s.ctx().try_claim() {
                 s.ctx().publish(s.case, true);
                 wakes.push(s);

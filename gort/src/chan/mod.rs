@@ -124,7 +124,7 @@ impl<T: Send> Sender<T> {
     /// `Err(RecvError)`; senders get their values back. Returns true if this
     /// call closed it (Go panics on a second close; gort returns false).
     pub fn close(&self) -> bool {
-        close(&self.chan)
+        close(&self.chan, false)
     }
 
     /// Values buffered now.
@@ -238,7 +238,7 @@ fn blocked<T>(value: Option<T>, deadline: Option<Instant>) -> (Arc<Sudog<T>>, Op
         return (Sudog::single(value), None);
     };
     let ctx = Arc::new(WaitCtx::for_current());
-    let sudog = Sudog::shared(&ctx, 0, value);
+    let sudog = Sudog::shared(&ctx, 0, value, false);
     let timer = timer::add(deadline, move || ctx.time_out());
     (sudog, Some(timer))
 }
@@ -252,9 +252,9 @@ fn wait(sudog: &Sudog<impl Sized>, timer: Option<TimerId>) -> Outcome {
     outcome
 }
 
-fn close<T>(chan: &Chan<T>) -> bool {
+fn close<T>(chan: &Chan<T>, orphaned: bool) -> bool {
     let mut st = chan.lock();
-    let Some(wakes) = st.close() else {
+    let Some(wakes) = st.close(orphaned) else {
         return false;
     };
     drop(st);
@@ -283,7 +283,7 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         if self.chan.senders.fetch_sub(1, AcqRel) == 1 {
-            close(&self.chan);
+            close(&self.chan, false);
         }
     }
 }
@@ -291,7 +291,7 @@ impl<T> Drop for Sender<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if self.chan.receivers.fetch_sub(1, AcqRel) == 1 {
-            close(&self.chan);
+            close(&self.chan, true);
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct RecvCase<'a, T> {
 /// A send arm of `select!`.
 pub struct SendCase<'a, T> {
     chan: Option<&'a Chan<T>>,
+    /// See `must_send`.
+    must_send: bool,
     value: Option<T>,
     result: Option<Result<(), SendError<T>>>,
     sudog: Option<Arc<Sudog<T>>>,
@@ -79,13 +81,26 @@ impl<'a, T: Send> RecvCase<'a, T> {
 }
 
 impl<'a, T: Send> SendCase<'a, T> {
-    /// A send of `value` on `tx`; `None` is a nil channel.
+    /// A send of `value` on `tx` whose result the arm binds; `None` is a
+    /// nil channel.
     pub fn new(tx: Option<&'a Sender<T>>, value: T) -> Self {
         SendCase {
             chan: tx.map(|t| &*t.chan),
+            must_send: false,
             value: Some(value),
             result: None,
             sudog: None,
+        }
+    }
+
+    /// A send arm without a binding (`tx <- v => …`): as in Go it panics if
+    /// the channel was closed with `close`, and if instead every receiver
+    /// is gone it never fires — Go would block on a send nobody receives —
+    /// so a `select!` over "send or done" picks `done`.
+    pub fn must_send(tx: Option<&'a Sender<T>>, value: T) -> Self {
+        SendCase {
+            must_send: true,
+            ..SendCase::new(tx, value)
         }
     }
     /// This case, for `select`.
@@ -137,7 +152,7 @@ impl<T: Send> Case for RecvCase<'_, T> {
     fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
-        let s = Sudog::shared(ctx, index, None);
+        let s = Sudog::shared(ctx, index, None, false);
         st.enqueue_recv(s.clone());
         self.sudog = Some(s);
     }
@@ -181,11 +196,11 @@ impl<T: Send> Case for SendCase<'_, T> {
                 self.result = Some(Ok(()));
                 true
             }
-            Err(TrySendError::Closed(v)) => {
+            Err(TrySendError::Closed(v)) if !(self.must_send && st.is_orphaned()) => {
                 self.result = Some(Err(SendError(v)));
                 true
             }
-            Err(TrySendError::Full(v)) => {
+            Err(TrySendError::Closed(v) | TrySendError::Full(v)) => {
                 self.value = Some(v);
                 false
             }
@@ -194,8 +209,11 @@ impl<T: Send> Case for SendCase<'_, T> {
     fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
+        if st.is_closed() {
+            return; // orphaned and must send: this case can never fire
+        }
         let v = self.value.take().expect("an unsent case holds its value");
-        let s = Sudog::shared(ctx, index, Some(v));
+        let s = Sudog::shared(ctx, index, Some(v), self.must_send);
         st.enqueue_send(s.clone());
         self.sudog = Some(s);
     }

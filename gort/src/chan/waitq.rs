@@ -116,6 +116,8 @@ enum CtxSlot {
 pub(crate) struct Sudog<T> {
     ctx: CtxSlot,
     pub(crate) case: usize,
+    /// A `select!` send arm without a binding (see `SendCase::must_send`).
+    pub(crate) must_send: bool,
     /// A send's value (taken by the receiver), or a receive's destination
     /// (filled by the sender). See the module docs for who may touch it.
     slot: UnsafeCell<Option<T>>,
@@ -130,11 +132,17 @@ unsafe impl<T: Send> Send for Sudog<T> {}
 
 impl<T> Sudog<T> {
     /// A sudog for case `case` of a select sharing `ctx`.
-    pub(crate) fn shared(ctx: &Arc<WaitCtx>, case: usize, value: Option<T>) -> Arc<Sudog<T>> {
+    pub(crate) fn shared(
+        ctx: &Arc<WaitCtx>,
+        case: usize,
+        value: Option<T>,
+        must_send: bool,
+    ) -> Arc<Sudog<T>> {
         let ctx = CtxSlot::Shared(ctx.clone());
         Arc::new(Sudog {
             ctx,
             case,
+            must_send,
             slot: UnsafeCell::new(value),
         })
     }
@@ -145,6 +153,7 @@ impl<T> Sudog<T> {
         Arc::new(Sudog {
             ctx,
             case: 0,
+            must_send: false,
             slot: UnsafeCell::new(value),
         })
     }
