@@ -29,7 +29,10 @@
 //!   `#[gort::main]` runs `main` as goroutine 1; `#[gort::test]` runs a test.
 //! * [`yield_now`] is `runtime.Gosched`; [`runtime`] has `num_goroutine`,
 //!   `gomaxprocs`, `set_gomaxprocs`, `goroutine_id`.
-//! * [`sync::WaitGroup`] waits for goroutines.
+//! * [`chan()`] makes channels ([`Sender`], [`Receiver`]); [`select!`]
+//!   waits on several; [`time`] has `sleep`, `after`, `tick`, `Ticker`.
+//! * [`sync`] has `WaitGroup`, `Mutex`, `RwLock`, `Once`, `Cond` — all park
+//!   goroutines, not threads — and goroutine-local storage.
 //!
 //! ## Environment
 //! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).
@@ -49,8 +52,10 @@
 //!   reading the *old* thread's value; gort's soundness tests caught this
 //!   with a plain `thread_local!` read on both sides of `yield_now`.
 //!
-//! gort's own thread-locals are read only through such out-of-line
-//! accessors, and a goroutine never switches while its thread is unwinding.
+//! For per-goroutine state, use [`goroutine_local!`] instead of
+//! `thread_local!`: its values follow the goroutine from thread to thread.
+//! gort's own thread-locals are read only through out-of-line accessors,
+//! and a goroutine never switches while its thread is unwinding.
 //!
 //! ## Panics
 //! A panic in a `go!` goroutine prints `panic in goroutine N: <message>` and

@@ -223,6 +223,17 @@ impl<T: Send> Receiver<T> {
         self.chan.cap()
     }
 
+    /// Not callable: as in Go, only the sending side closes a channel. This
+    /// method exists so that `rx.close()` fails to compile with a message
+    /// saying so, instead of suggesting `clone`.
+    #[doc(hidden)]
+    pub fn close(&self) -> bool
+    where
+        Self: CloseFromSender,
+    {
+        unreachable!("no Receiver implements CloseFromSender")
+    }
+
     /// Whether the channel is closed (values may still be buffered).
     pub fn is_closed(&self) -> bool {
         self.chan.lock().is_closed()
@@ -351,6 +362,15 @@ impl<T> fmt::Debug for Receiver<T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Implemented by nothing: see [`Receiver::close`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `Receiver` cannot close its channel",
+    label = "only the sending side may close a channel",
+    note = "as in Go (`close` on a receive-only channel is an error), close it with `Sender::close`, or drop every `Sender`"
+)]
+pub trait CloseFromSender {}
 
 /// What a receive arm of `select!` accepts: a `Receiver<T>`, a reference to
 /// one, or an `Option` of either (`None` is Go's nil channel).

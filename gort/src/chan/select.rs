@@ -245,34 +245,35 @@ impl<T: Send> Case for SendCase<'_, T> {
 /// when there is a default and nothing was ready.
 pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     crate::checkpoint();
-    let order = lock_order(cases);
-    if order.is_empty() && !has_default {
+    let polls = poll_order(cases);
+    let locks = lock_order(cases, &polls);
+    if locks.is_empty() && !has_default {
         select_forever();
     }
-    lock_all(cases, &order);
-    for i in poll_order(&order) {
+    lock_all(cases, &locks);
+    for &i in &polls {
         if cases[i].0.poll() {
-            unlock_all(cases, &order);
+            unlock_all(cases, &locks);
             return Some(i);
         }
     }
     if has_default {
-        unlock_all(cases, &order);
+        unlock_all(cases, &locks);
         return None;
     }
     let ctx = Arc::new(WaitCtx::for_current());
-    for &i in &order {
+    for &i in &locks {
         cases[i].0.enqueue(&ctx, i);
     }
-    unlock_all(cases, &order);
+    unlock_all(cases, &locks);
     let Outcome::Fired { case, closed } = ctx.wait() else {
         unreachable!("a select has no deadline of its own");
     };
-    lock_all(cases, &order);
-    for &i in order.iter().filter(|&&i| i != case) {
+    lock_all(cases, &locks);
+    for &i in locks.iter().filter(|&&i| i != case) {
         cases[i].0.dequeue();
     }
-    unlock_all(cases, &order);
+    unlock_all(cases, &locks);
     cases[case].0.complete(closed);
     Some(case)
 }
@@ -284,11 +285,24 @@ pub fn select_forever() -> ! {
     }
 }
 
-/// The live cases' indices, sorted by channel address (cf. lockorder).
-fn lock_order(cases: &[CaseRef<'_>]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..cases.len())
+/// The live cases in a uniformly random order (Fisher–Yates; cf. Go's
+/// pollorder).
+fn poll_order(cases: &[CaseRef<'_>]) -> Vec<usize> {
+    let mut p: Vec<usize> = (0..cases.len())
         .filter(|&i| cases[i].0.chan().is_some())
         .collect();
+    for i in (1..p.len()).rev() {
+        let j = (crate::runtime::fastrand() % (i as u64 + 1)) as usize;
+        p.swap(i, j);
+    }
+    p
+}
+
+/// The poll order stably sorted by channel address (cf. lockorder): locks
+/// are taken in address order, and cases on the same channel keep their
+/// random relative order, so they also queue (and win) in random order.
+fn lock_order(cases: &[CaseRef<'_>], polls: &[usize]) -> Vec<usize> {
+    let mut order = polls.to_vec();
     order.sort_by_key(|&i| cases[i].0.chan());
     order
 }
@@ -313,14 +327,4 @@ fn unlock_all(cases: &[CaseRef<'_>], order: &[usize]) {
             last = cases[i].0.chan();
         }
     }
-}
-
-/// The live cases in a uniformly random order (Fisher–Yates).
-fn poll_order(order: &[usize]) -> Vec<usize> {
-    let mut p = order.to_vec();
-    for i in (1..p.len()).rev() {
-        let j = (crate::runtime::fastrand() % (i as u64 + 1)) as usize;
-        p.swap(i, j);
-    }
-    p
 }
