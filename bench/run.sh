@@ -7,16 +7,20 @@
 # Usage: bash bench/run.sh [workload ...]        (default: all workloads below)
 # Env:   BENCH_ROUNDS   rounds per workload/impl      (default 5)
 #        BENCH_PROCS    GOMAXPROCS / worker threads   (default 2 = cores)
-#        BENCH_IMPLS    implementations to run        (default "gort go tokio may")
+#        BENCH_IMPLS    implementations to run        (default "gort go tokio may cb flume";
+#                       cb = crossbeam-channel, flume = flume, both on OS threads)
 #        BENCH_N        override every workload's N   (e.g. 10000 for a smoke test)
 #        BENCH_TIMEOUT  seconds before a run is killed (default 60)
 #        BENCH_IDLE_WAIT  max seconds to wait, before each run, for other load to stop
 #                         (default 120; 0 = don't wait)
 #        GO             path of a go binary to use (else `go` on PATH, else bench/.venv)
 #
-# Adding a workload W: write go/W.go and src/bin/W_{gort,tokio,may}.rs (each prints
-# one `RESULT W <impl> <value> <unit> procs=<n>` line; N is argv[1]), add a
+# Adding a workload W: write go/W.go and src/bin/W_{gort,tokio,may,...}.rs (each prints
+# a `RESULT W <impl> <value> <unit> procs=<n>` line; N is argv[1]), add a
 # [[bin]] W_gort entry to Cargo.toml, and add a line to WORKLOADS below.
+# An implementation without a W_<impl> binary is left out of W's row; a program
+# that prints `SKIP <reason>` is recorded as skipped (not failed). A program may
+# print more lines `RESULT W.<metric> ...` (e.g. skynet.rss): each becomes a row.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,13 +28,23 @@ cd "$BENCH_DIR"
 
 ROUNDS="${BENCH_ROUNDS:-5}"
 PROCS="${BENCH_PROCS:-2}"
-IMPLS="${BENCH_IMPLS:-gort go tokio may}"
+IMPLS="${BENCH_IMPLS:-gort go tokio may cb flume}"
 TIMEOUT="${BENCH_TIMEOUT:-60}"
 
-# name      N          GOMAXPROCS
+# A row runs `program N args...` (program defaults to the row's name: go/<program>.go,
+# src/bin/<program>_<impl>.rs) with GOMAXPROCS set; its RESULT lines are filed under
+# the row's name, so one program can make several rows.
+# name          N          GOMAXPROCS  [program  [args...]]
 WORKLOADS="
-spawn       1000000    $PROCS
-gosched     1000000    1
+spawn           1000000    $PROCS
+gosched         1000000    1
+pingpong        1000000    $PROCS
+pingpong-p1     1000000    1           pingpong
+buffered1p1c    5000000    $PROCS      buffered  1 1
+buffered4p4c    5000000    $PROCS      buffered  4 4
+select2         2000000    $PROCS
+skynet          1000000    $PROCS
+parked          100000     $PROCS
 "
 
 CACHE="$BENCH_DIR/.cache"
@@ -49,6 +63,9 @@ else
     selected="$(echo $all_workloads)"
 fi
 wl_field() { awk -v w="$1" -v f="$2" '$1 == w {print $f}' <<<"$WORKLOADS"; }
+wl_prog() { awk -v w="$1" '$1 == w {print (NF >= 4 ? $4 : $1)}' <<<"$WORKLOADS"; }
+wl_args() { awk -v w="$1" '$1 == w {for (i = 5; i <= NF; i++) printf "%s ", $i}' <<<"$WORKLOADS"; }
+programs="$(for w in $selected; do wl_prog "$w"; done | awk '!seen[$0]++' | xargs)"
 
 # ---------------------------------------------------------------- 1. Go
 find_go() {
@@ -72,19 +89,19 @@ export GOCACHE="$CACHE/go-build" GOPATH="$CACHE/gopath" GOMODCACHE="$CACHE/gopat
 export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-}" GO111MODULE=on
 log "Go: $GO_BIN ($("$GO_BIN" version))"
 
-for w in $selected; do
-    log "go build go/$w.go"
-    "$GO_BIN" build -o "$CACHE/go-bin/$w" "go/$w.go"
+for prog in $programs; do
+    log "go build go/$prog.go"
+    "$GO_BIN" build -o "$CACHE/go-bin/$prog" "go/$prog.go"
 done
 
 # ---------------------------------------------------------------- 2. Rust
 TARGET="$BENCH_DIR/target"
-log "cargo build --release (tokio, may)"
+log "cargo build --release (tokio, may, cb, flume)"
 cargo build --release --quiet --target-dir "$TARGET" --bins
 
 if grep -qw gort <<<"$IMPLS"; then
     gort_bins=()
-    for w in $selected; do gort_bins+=(--bin "${w}_gort"); done
+    for prog in $programs; do gort_bins+=(--bin "${prog}_gort"); done
     log "cargo build --release --features gort ${gort_bins[*]}"
     if ! cargo build --release --quiet --target-dir "$TARGET" --features gort "${gort_bins[@]}" \
         >"$CACHE/logs/gort-build.log" 2>&1; then
@@ -94,7 +111,7 @@ if grep -qw gort <<<"$IMPLS"; then
     fi
 fi
 
-binary() { # workload impl
+binary() { # program impl
     if [[ "$2" == go ]]; then echo "$CACHE/go-bin/$1"; else echo "$TARGET/release/$1_$2"; fi
 }
 
@@ -131,19 +148,29 @@ for ((r = 0; r < ROUNDS; r++)); do
     for w in $selected; do
         n="${BENCH_N:-$(wl_field "$w" 2)}"
         procs="$(wl_field "$w" 3)"
+        prog="$(wl_prog "$w")"
+        read -r -a args <<<"$(wl_args "$w")"
         # Rotate the implementation order every round, so none always runs first.
         for ((i = 0; i < k; i++)); do
             imp="${impls[$(((i + r) % k))]}"
+            bin="$(binary "$prog" "$imp")"
+            [[ -x "$bin" ]] || continue # this implementation has no such program
             out="$CACHE/logs/$w-$imp-round$r.log"
             wait_idle
             rc=0
-            GOMAXPROCS="$procs" timeout --kill-after=5 "$TIMEOUT" "$(binary "$w" "$imp")" "$n" >"$out" 2>&1 || rc=$?
-            line="$(grep -m1 '^RESULT ' "$out" || true)"
-            if ((rc == 0)) && [[ -n "$line" ]]; then
-                echo "$line" | tee -a "$RAW"
+            GOMAXPROCS="$procs" timeout --kill-after=5 "$TIMEOUT" "$bin" "$n" "${args[@]}" >"$out" 2>&1 || rc=$?
+            # File the program's RESULT lines (prog, prog.metric) under the row's name.
+            lines="$(awk -v p="$prog" -v w="$w" '/^RESULT / {
+                        if ($2 == p) $2 = w; else if (index($2, p ".") == 1) $2 = w substr($2, length(p) + 1)
+                        print }' "$out")"
+            skip="$(grep -m1 '^SKIP ' "$out" || true)"
+            if ((rc == 0)) && [[ -n "$skip" ]]; then
+                echo "SKIP $w $imp ${skip#SKIP }" | tee -a "$RAW"
+            elif ((rc == 0)) && [[ -n "$lines" ]]; then
+                echo "$lines" | tee -a "$RAW"
             else
                 why="exit=$rc"; ((rc == 124)) && why="timeout(${TIMEOUT}s)"
-                echo "FAIL $w $imp $why" | tee -a "$RAW"
+                echo "FAIL $w $imp $why procs=$procs" | tee -a "$RAW"
                 log "$w/$imp round $((r + 1)) failed ($why); output (full: .cache/logs/${out##*/}):"
                 { grep -m1 -A1 'panicked at' "$out" || true; echo '...'; tail -n 8 "$out"; } | sed 's/^/   | /' >&2
             fi

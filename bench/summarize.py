@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Turn the harness's raw lines into a Markdown report (stdout).
 
-Input lines (from run.sh):  RESULT <workload> <impl> <value> <unit> procs=<n>
-                             FAIL <workload> <impl> <reason>
+Input lines (from run.sh):  RESULT <workload> <impl> <value> <unit> procs=<n> [n=<N>]
+                             FAIL <workload> <impl> <reason> [procs=<n>]
+                             SKIP <workload> <impl> <reason>
+A FAIL of workload W also counts for its extra metrics (rows named W.<metric>).
 Output: machine facts, a table of medians with ratios to Go, and every run.
 """
 import argparse
@@ -13,8 +15,8 @@ import subprocess
 from collections import OrderedDict, defaultdict
 from datetime import datetime, timezone
 
-IMPL_ORDER = ["gort", "go", "tokio", "may"]
-NAMES = {"gort": "gort", "go": "Go", "tokio": "tokio", "may": "may"}
+IMPL_ORDER = ["gort", "go", "tokio", "may", "cb", "flume"]
+NAMES = {"gort": "gort", "go": "Go", "tokio": "tokio", "may": "may", "cb": "cb", "flume": "flume"}
 
 
 def sh(*cmd):
@@ -71,11 +73,13 @@ def main():
     by_round = defaultdict(list)     # (w, impl) -> [float | None], one per round
     runs = defaultdict(list)         # (w, impl) -> [str] in run order
     units, procs = {}, defaultdict(set)
+    skips = defaultdict(set)         # (w, impl) -> {reason}
+    small_n = defaultdict(set)       # (w, impl) -> {N run, where it differs from the row's N}
     workloads, impls = OrderedDict(), set()
-    for line in open(args.raw):
-        f = line.split()
-        if not f or f[0] not in ("RESULT", "FAIL"):
-            continue
+    lines = [l.split() for l in open(args.raw)]
+    lines = [f for f in lines if len(f) >= 3 and f[0] in ("RESULT", "FAIL", "SKIP")]
+    known = OrderedDict((f[1], None) for f in lines)
+    for f in lines:
         w, imp = f[1], f[2]
         workloads[w] = None
         impls.add(imp)
@@ -88,9 +92,20 @@ def main():
             for extra in f[5:]:
                 if extra.startswith("procs="):
                     procs[w, imp].add(extra[6:])
+                elif extra.startswith("n=") and extra[2:] != sizes.get(w):
+                    small_n[w, imp].add(int(extra[2:]))
+        elif f[0] == "SKIP":
+            skips[w, imp].add(" ".join(f[3:]))
         else:
-            runs[w, imp].append(f"FAIL({' '.join(f[3:])})")
-            by_round[w, imp].append(None)
+            reason = " ".join(x for x in f[3:] if not x.startswith("procs="))
+            # The run's extra metrics (W.<metric>) failed with it.
+            for w2 in [w] + [x for x in known if x.startswith(w + ".")]:
+                workloads[w2] = None
+                runs[w2, imp].append(f"FAIL({reason})")
+                by_round[w2, imp].append(None)
+                for x in f[3:]:
+                    if x.startswith("procs="):
+                        procs[w2, imp].add(x[6:])
 
     cols = [i for i in IMPL_ORDER if i in impls] + sorted(impls - set(IMPL_ORDER))
     others = [i for i in cols if i != "go"]
@@ -103,7 +118,7 @@ def main():
         m = median(w, imp)
         total = len(runs.get((w, imp), []))
         if m is None:
-            return "FAIL" if total else "–"
+            return "FAIL" if total else ("skip" if skips.get((w, imp)) else "–")
         ok = len(values[w, imp])
         return fmt(m) + ("" if ok == total else f" ({ok}/{total} ok)")
 
@@ -113,7 +128,9 @@ def main():
     out.append(
         f"Machine: {cpu_model()}, {sh('nproc')} cores, {platform.system()} {platform.release()}. "
         f"{sh(args.go, 'version')}; {sh('rustc', '--version')}; "
-        f"tokio {lock_version(args.lock, 'tokio')}, may {lock_version(args.lock, 'may')}; "
+        f"tokio {lock_version(args.lock, 'tokio')}, may {lock_version(args.lock, 'may')}, "
+        f"crossbeam-channel {lock_version(args.lock, 'crossbeam-channel')} (`cb`) and "
+        f"flume {lock_version(args.lock, 'flume')} (`flume`) on OS threads; "
         f"gort {gort_rev()}. "
         f"Median of {args.rounds} runs per cell, implementations alternated round by round; "
         f"GOMAXPROCS / worker threads = {args.procs} unless the workload says otherwise "
@@ -137,6 +154,15 @@ def main():
                 m = median(w, i)
                 row.append(f"{m / g:.2f}×" if m is not None and g else "–")
         out.append("| " + " | ".join(row) + " |")
+    notes = []
+    for (w, i), ns in small_n.items():
+        notes.append(f"{NAMES.get(i, i)} ran {w} with N = {', '.join(f'{x:,}' for x in sorted(ns))} "
+                     f"(blocking hand-offs between OS threads cost µs each)")
+    for (w, i), why in skips.items():
+        notes.append(f"{NAMES.get(i, i)} skipped {w}: {'; '.join(sorted(why))}")
+    if notes:
+        out.append("")
+        out.extend(f"* {x}" for x in notes)
     out.append("\n<details><summary>All runs (in run order)</summary>\n")
     out.append("| workload | impl | procs | runs |")
     out.append("|---|---|---|---|")

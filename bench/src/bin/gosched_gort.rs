@@ -22,5 +22,11 @@ fn main() {
     }
     wg.wait();
     let elapsed = start.elapsed();
-    report("gosched", "gort", ns_per(elapsed, 2 * n), "ns/yield", gort::runtime::gomaxprocs());
+    report(
+        "gosched",
+        "gort",
+        ns_per(elapsed, 2 * n),
+        "ns/yield",
+        gort::runtime::gomaxprocs(),
+    );
 }

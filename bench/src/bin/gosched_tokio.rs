@@ -7,7 +7,9 @@ use std::time::Instant;
 fn main() {
     gort_bench::exit_on_panic();
     let n = arg_n(1_000_000);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let elapsed = rt.block_on(async move {
         let start = Instant::now();
         let tasks: Vec<_> = (0..2)

@@ -24,5 +24,11 @@ fn main() {
     wg.wait();
     let elapsed = start.elapsed();
     assert_eq!(count.load(Relaxed), n);
-    report("spawn", "gort", ns_per(elapsed, n), "ns/goroutine", gort::runtime::gomaxprocs());
+    report(
+        "spawn",
+        "gort",
+        ns_per(elapsed, n),
+        "ns/goroutine",
+        gort::runtime::gomaxprocs(),
+    );
 }
