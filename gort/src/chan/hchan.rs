@@ -23,11 +23,11 @@ use super::array::Ring;
 use super::error::{TryRecvError, TrySendError};
 use super::waitq::{Sudog, WaitQueue};
 use super::zero::Rendezvous;
+use crate::runtime::park::Waiter;
 use parking_lot::lock_api::RawMutex as _;
 use parking_lot::RawMutex;
 use std::cell::UnsafeCell;
 use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
 
 /// A channel's buffer: one of the flavors.
 pub(crate) enum Flavor<T> {
@@ -62,11 +62,7 @@ unsafe impl<T: Send> Sync for Chan<T> {}
 unsafe impl<T: Send> Send for Chan<T> {}
 
 /// A value received, and the blocked sender (if any) to wake for it.
-pub(crate) type Received<T> = (T, Option<Arc<Sudog<T>>>);
-
-/// Wake-ups owed after the lock is released: the sudogs whose operation
-/// completed (holding one keeps its context alive).
-pub(crate) type Wakes<T> = Vec<Arc<Sudog<T>>>;
+pub(crate) type Received<T> = (T, Option<Waiter>);
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Chan<T> {
@@ -167,17 +163,17 @@ impl<T> State<T> {
 
     /// Send without blocking (cf. chansend's fast paths): to a waiting
     /// receiver, else into the buffer. On success, returns who to wake.
-    pub(crate) fn try_send(&mut self, v: T) -> Result<Option<Arc<Sudog<T>>>, TrySendError<T>> {
+    pub(crate) fn try_send(&mut self, v: T) -> Result<Option<Waiter>, TrySendError<T>> {
         if self.closed {
             return Err(TrySendError::Closed(v));
         }
-        if let Some(r) = self.recvq.claim_first() {
-            // SAFETY: we claimed r's context and hold the channel lock.
-            unsafe { r.put(v) };
-            r.ctx().publish(r.case, false);
-            self.check();
-            return Ok(Some(r));
-        }
+        let v = match self.recvq.give(v) {
+            Ok(waiter) => {
+                self.check();
+                return Ok(Some(waiter));
+            }
+            Err(v) => v,
+        };
         let pushed = match &mut self.flavor {
             Flavor::Zero(z) => z.push(v),
             Flavor::Array(r) => r.push(v),
@@ -189,16 +185,13 @@ impl<T> State<T> {
     /// Receive without blocking (cf. chanrecv's fast paths): from a waiting
     /// sender (through the buffer if there is one), else from the buffer.
     pub(crate) fn try_recv(&mut self) -> Result<Received<T>, TryRecvError> {
-        if let Some(s) = self.sendq.claim_first() {
-            // SAFETY: we claimed s's context and hold the channel lock.
-            let from_sender = unsafe { s.take() }.expect("a blocked sender holds its value");
+        if let Some((from_sender, waiter)) = self.sendq.take() {
             let v = match &mut self.flavor {
                 Flavor::Zero(z) => z.exchange(from_sender),
                 Flavor::Array(r) => r.exchange(from_sender),
             };
-            s.ctx().publish(s.case, false);
             self.check();
-            return Ok((v, Some(s)));
+            return Ok((v, Some(waiter)));
         }
         let popped = match &mut self.flavor {
             Flavor::Zero(_) => None,
@@ -218,22 +211,15 @@ impl<T> State<T> {
     /// must send just stop waiting here: they can never fire, as in Go a
     /// send nobody receives blocks. Returns who to wake, or `None` if it
     /// was already closed.
-    pub(crate) fn close(&mut self, orphaned: bool) -> Option<Wakes<T>> {
+    pub(crate) fn close(&mut self, orphaned: bool) -> Option<Vec<Waiter>> {
         if self.closed {
             return None;
         }
         self.closed = true;
         self.orphaned = orphaned;
-        let mut wakes = Wakes::new();
-        for s in self.recvq.drain().chain(self.sendq.drain()) {
-            if orphaned && s.must_send {
-                continue;
-            }
-            if s.ctx().try_claim() {
-                s.ctx().publish(s.case, true);
-                wakes.push(s);
-            }
-        }
+        let mut wakes = Vec::new();
+        self.recvq.close_all(orphaned, &mut wakes);
+        self.sendq.close_all(orphaned, &mut wakes);
         self.check();
         Some(wakes)
     }
@@ -259,22 +245,22 @@ impl<T> State<T> {
     }
 }
 
-/// Wake the owners of `wakes` (call with no channel lock held).
-pub(crate) fn wake_all<T>(wakes: impl IntoIterator<Item = Arc<Sudog<T>>>) {
-    for s in wakes {
-        s.ctx().wake();
-    }
-}
-
-/// Enqueue a blocked receive or send.
+/// Queue a blocked receive or send.
 impl<T> State<T> {
-    pub(crate) fn enqueue_recv(&mut self, s: Arc<Sudog<T>>) {
+    /// # Safety
+    /// `s` must obey the lifetime invariant of waitq.rs: it stays put and
+    /// alive until claimed or removed by its owner.
+    pub(crate) unsafe fn enqueue_recv(&mut self, s: &Sudog<T>) {
         debug_assert!(!self.closed);
-        self.recvq.push(s);
+        // SAFETY: forwarded from our caller.
+        unsafe { self.recvq.push(s) };
     }
 
-    pub(crate) fn enqueue_send(&mut self, s: Arc<Sudog<T>>) {
+    /// # Safety
+    /// As for `enqueue_recv`.
+    pub(crate) unsafe fn enqueue_send(&mut self, s: &Sudog<T>) {
         debug_assert!(!self.closed);
-        self.sendq.push(s);
+        // SAFETY: forwarded from our caller.
+        unsafe { self.sendq.push(s) };
     }
 }

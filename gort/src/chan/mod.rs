@@ -25,8 +25,9 @@ pub use error::{
 #[doc(hidden)]
 pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
 
-use crate::runtime::timer::{self, TimerId};
-use hchan::{wake_all, Chan};
+use crate::runtime::park::Waiter;
+use crate::runtime::timer;
+use hchan::{Chan, Locked};
 use std::fmt;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -101,16 +102,7 @@ impl<T: Send> Sender<T> {
             Err(TrySendError::Closed(v)) => return Err(SendTimeoutError::Closed(v)),
             Err(TrySendError::Full(v)) => v,
         };
-        let (sudog, timer) = blocked(Some(v), deadline);
-        st.enqueue_send(sudog.clone());
-        drop(st);
-        let outcome = wait(&sudog, timer);
-        if outcome == Outcome::TimedOut {
-            self.chan.lock().sendq.remove(&sudog);
-        }
-        // SAFETY: the outcome is final (and a timed-out sudog is dequeued),
-        // so no waker touches the slot any more.
-        let unsent = unsafe { sudog.take() };
+        let (outcome, unsent) = block(&self.chan, st, Some(v), deadline);
         match outcome {
             Outcome::Fired { closed: false, .. } => Ok(()),
             Outcome::Fired { closed: true, .. } => {
@@ -181,19 +173,12 @@ impl<T: Send> Receiver<T> {
             Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
             Err(TryRecvError::Empty) => {}
         }
-        let (sudog, timer) = blocked(None, deadline);
-        st.enqueue_recv(sudog.clone());
-        drop(st);
-        match wait(&sudog, timer) {
-            Outcome::Fired { closed: false, .. } => {
-                // SAFETY: the outcome is final, so the sender is done with the slot.
-                Ok(unsafe { sudog.take() }.expect("a sender filled the slot"))
+        match block(&self.chan, st, None, deadline) {
+            (Outcome::Fired { closed: false, .. }, got) => {
+                Ok(got.expect("a sender filled the slot"))
             }
-            Outcome::Fired { closed: true, .. } => Err(RecvTimeoutError::Closed),
-            Outcome::TimedOut => {
-                self.chan.lock().recvq.remove(&sudog);
-                Err(RecvTimeoutError::Timeout)
-            }
+            (Outcome::Fired { closed: true, .. }, _) => Err(RecvTimeoutError::Closed),
+            (Outcome::TimedOut, _) => Err(RecvTimeoutError::Timeout),
         }
     }
 
@@ -240,27 +225,64 @@ impl<T: Send> Receiver<T> {
     }
 }
 
-/// A sudog for a blocking send (`value`) or receive (`None`) by the
-/// caller. With a deadline, its context is shared with the timer that will
-/// time it out, so it is allocated apart (the timer must not hold the
-/// sudog: its value type need not be `'static`).
-fn blocked<T>(value: Option<T>, deadline: Option<Instant>) -> (Arc<Sudog<T>>, Option<TimerId>) {
-    let Some(deadline) = deadline else {
-        return (Sudog::single(value), None);
+/// Block on the locked channel `st` as a sender (`value` is `Some`) or a
+/// receiver, until the operation completes or `deadline` passes. Returns
+/// the outcome and the sudog's slot: an unsent value, or a received one.
+///
+/// The sudog lives in this frame (waitq.rs explains why that is sound);
+/// with a deadline its context goes in an `Arc` shared with the timer,
+/// which may fire after we have returned.
+fn block<T>(
+    chan: &Chan<T>,
+    mut st: Locked<'_, T>,
+    value: Option<T>,
+    deadline: Option<Instant>,
+) -> (Outcome, Option<T>) {
+    let sending = value.is_some();
+    let shared = deadline.map(|_| Arc::new(WaitCtx::for_current()));
+    let local;
+    let ctx: &WaitCtx = match &shared {
+        Some(c) => c,
+        None => {
+            local = WaitCtx::for_current();
+            &local
+        }
     };
-    let ctx = Arc::new(WaitCtx::for_current());
-    let sudog = Sudog::shared(&ctx, 0, value, false);
-    let timer = timer::add(deadline, move || ctx.time_out());
-    (sudog, Some(timer))
-}
-
-/// Park until `sudog`'s operation completes or its timer times it out.
-fn wait(sudog: &Sudog<impl Sized>, timer: Option<TimerId>) -> Outcome {
-    let outcome = sudog.ctx().wait();
+    let mut sudog = Sudog::new(ctx, 0, value, false);
+    // SAFETY: `sudog` stays in this frame, unmoved, until a waker claims it
+    // (and pops it) or we remove it below after timing out.
+    unsafe {
+        if sending {
+            st.enqueue_send(&sudog);
+        } else {
+            st.enqueue_recv(&sudog);
+        }
+    }
+    drop(st);
+    let timer = shared
+        .clone()
+        .zip(deadline)
+        .map(|(c, at)| timer::add(at, move || c.time_out()));
+    let outcome = ctx.wait();
     if let Some(t) = timer {
         timer::cancel(t);
     }
-    outcome
+    if outcome == Outcome::TimedOut {
+        let mut st = chan.lock();
+        if sending {
+            st.sendq.remove(&sudog);
+        } else {
+            st.recvq.remove(&sudog);
+        }
+    }
+    (outcome, sudog.take())
+}
+
+/// Wake everyone in `wakes` (with no channel lock held).
+fn wake_all(wakes: impl IntoIterator<Item = Waiter>) {
+    for w in wakes {
+        w.wake();
+    }
 }
 
 fn close<T>(chan: &Chan<T>, orphaned: bool) -> bool {

@@ -16,11 +16,11 @@
 //! Nil cases (an operand of `None`, Go's nil channel) take no part. A
 //! select with no live case and no default blocks forever, as in Go.
 
-use super::hchan::{wake_all, Chan};
+use super::hchan::Chan;
 use super::waitq::{Outcome, Sudog, WaitCtx};
+use super::wake_all;
 use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
 use crate::runtime::park::park;
-use std::sync::Arc;
 
 /// One case of a select, type-erased. Methods marked "locked" run with the
 /// case's channel locked by `select`.
@@ -32,8 +32,10 @@ trait Case {
     unsafe fn unlock(&self);
     /// Locked: complete now if possible.
     fn poll(&mut self) -> bool;
-    /// Locked: wait on the channel as case `index` of `ctx`.
-    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize);
+    /// Locked: wait on the channel as case `index` of `ctx`. The case must
+    /// not move, and `ctx` must stay alive, until `dequeue` or `complete`
+    /// (`select` borrows both for its whole run).
+    fn enqueue(&mut self, ctx: &WaitCtx, index: usize);
     /// Locked: stop waiting (another case won).
     fn dequeue(&mut self);
     /// This case won while waiting: collect its result.
@@ -47,7 +49,7 @@ pub struct CaseRef<'a>(&'a mut dyn Case);
 pub struct RecvCase<'a, T> {
     chan: Option<&'a Chan<T>>,
     result: Option<Result<T, RecvError>>,
-    sudog: Option<Arc<Sudog<T>>>,
+    sudog: Option<Sudog<T>>,
 }
 
 /// A send arm of `select!`.
@@ -57,7 +59,7 @@ pub struct SendCase<'a, T> {
     must_send: bool,
     value: Option<T>,
     result: Option<Result<(), SendError<T>>>,
-    sudog: Option<Arc<Sudog<T>>>,
+    sudog: Option<Sudog<T>>,
 }
 
 impl<'a, T: Send> RecvCase<'a, T> {
@@ -149,12 +151,13 @@ impl<T: Send> Case for RecvCase<'_, T> {
             Err(TryRecvError::Empty) => false,
         }
     }
-    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
+    fn enqueue(&mut self, ctx: &WaitCtx, index: usize) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
-        let s = Sudog::shared(ctx, index, None, false);
-        st.enqueue_recv(s.clone());
-        self.sudog = Some(s);
+        let s = self.sudog.insert(Sudog::new(ctx, index, None, false));
+        // SAFETY: the sudog lives in this case, which select keeps borrowed
+        // (so unmoved) until it dequeues or completes it.
+        unsafe { st.enqueue_recv(s) };
     }
     fn dequeue(&mut self) {
         // SAFETY: locked by select, and this is the only state reference.
@@ -164,12 +167,11 @@ impl<T: Send> Case for RecvCase<'_, T> {
         }
     }
     fn complete(&mut self, closed: bool) {
-        let s = self.sudog.take().expect("a waiting case has a sudog");
+        let mut s = self.sudog.take().expect("a waiting case has a sudog");
         self.result = Some(if closed {
             Err(RecvError)
         } else {
-            // SAFETY: our context fired, so the waker is done with the slot.
-            Ok(unsafe { s.take() }.expect("a sender filled the slot"))
+            Ok(s.take().expect("a sender filled the slot"))
         });
     }
 }
@@ -206,35 +208,37 @@ impl<T: Send> Case for SendCase<'_, T> {
             }
         }
     }
-    fn enqueue(&mut self, ctx: &Arc<WaitCtx>, index: usize) {
+    fn enqueue(&mut self, ctx: &WaitCtx, index: usize) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
         if st.is_closed() {
             return; // orphaned and must send: this case can never fire
         }
         let v = self.value.take().expect("an unsent case holds its value");
-        let s = Sudog::shared(ctx, index, Some(v), self.must_send);
-        st.enqueue_send(s.clone());
-        self.sudog = Some(s);
+        let s = self
+            .sudog
+            .insert(Sudog::new(ctx, index, Some(v), self.must_send));
+        // SAFETY: the sudog lives in this case, which select keeps borrowed
+        // (so unmoved) until it dequeues or completes it.
+        unsafe { st.enqueue_send(s) };
     }
     fn dequeue(&mut self) {
         // SAFETY: locked by select, and this is the only state reference.
         let st = unsafe { self.chan.expect("live case").raw_state() };
-        if let Some(s) = self.sudog.take() {
-            st.sendq.remove(&s);
-            // SAFETY: our context fired for another case, so no waker will
-            // touch this slot: the value was never sent; keep it (dropped
-            // with the case).
-            self.value = unsafe { s.take() };
+        // Remove the sudog from the queue where it is, before moving it.
+        if let Some(s) = &self.sudog {
+            st.sendq.remove(s);
+        }
+        if let Some(mut s) = self.sudog.take() {
+            // Another case won: this value was never sent; keep it (it is
+            // dropped with the case).
+            self.value = s.take();
         }
     }
     fn complete(&mut self, closed: bool) {
-        let s = self.sudog.take().expect("a waiting case has a sudog");
+        let mut s = self.sudog.take().expect("a waiting case has a sudog");
         self.result = Some(if closed {
-            // SAFETY: our context fired, so the closer is done with the slot.
-            Err(SendError(
-                unsafe { s.take() }.expect("close leaves the value"),
-            ))
+            Err(SendError(s.take().expect("close leaves the value")))
         } else {
             Ok(())
         });
@@ -261,7 +265,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
         unlock_all(cases, &locks);
         return None;
     }
-    let ctx = Arc::new(WaitCtx::for_current());
+    let ctx = WaitCtx::for_current();
     for &i in &locks {
         cases[i].0.enqueue(&ctx, i);
     }

@@ -1,29 +1,41 @@
 //! Waiting on channels: `WaitCtx` (one per blocked operation or `select!`),
 //! `Sudog` (one per channel a blocked goroutine waits on, named after Go's
-//! `sudog`) and the FIFO `WaitQueue` of sudogs each channel keeps for its
-//! blocked senders and receivers.
+//! `sudog`) and the FIFO `WaitQueue` each channel keeps for its blocked
+//! senders and receivers.
+//!
+//! # Where they live
+//! A blocked goroutine's stack stays where it is while it waits, so its
+//! `WaitCtx` and sudogs live in the blocked function's own frame (a send or
+//! receive, or a `select!` and its cases), and the queues hold pointers to
+//! them: blocking allocates nothing. Only an operation with a deadline puts
+//! its `WaitCtx` in an `Arc`, shared with the timer that may fire after the
+//! operation returned.
 //!
 //! # The claim protocol (cf. Go's `selectDone`)
 //! A goroutine blocked in a `select!` waits on several channels at once, so
 //! several wakers may race for it. `WaitCtx::state` decides:
 //! `WAITING` → `CLAIMED` by exactly one waker's CAS (or → `TIMED_OUT` by
-//! its timer); the winner moves the value through the sudog's slot,
-//! publishes the outcome with a release store (`publish`) and, once it has
-//! released the channel lock, wakes the goroutine. The goroutine waits until the state is final (neither
-//! `WAITING` nor `CLAIMED`) before it reads the slot, so it never sees a
-//! half-moved value. A waker whose CAS fails drops that sudog: its owner
-//! already won elsewhere (or timed out) and will remove the rest.
+//! its timer); the winner moves the value through the sudog's slot, takes a
+//! handle to the goroutine, and publishes the outcome with a release store;
+//! it wakes the goroutine through its handle, after unlocking the channel.
+//! The goroutine waits until the state is final (neither `WAITING` nor
+//! `CLAIMED`) before it reads the slot, so it never sees a half-moved value.
+//! A waker whose CAS fails drops that sudog from the queue: its owner won
+//! elsewhere (or timed out) and removes its remaining sudogs itself.
 //!
-//! # Who touches a sudog's slot
-//! Its owner, while enqueueing it (under the channel lock) and after the
-//! outcome is final; the one waker that claimed the context, under the
-//! channel lock, before publishing. Never two at once.
+//! # Lifetime invariant (what makes the pointers sound)
+//! A sudog pointer is in a queue only while its owner is inside the
+//! blocking call, and the owner leaves that call only after (1) its outcome
+//! is final and (2) it has removed, under each channel's lock, every sudog
+//! of its that is still queued. A waker reads a sudog only under the
+//! channel lock, while the pointer is (or was just popped from) the queue,
+//! and stops touching the sudog and its context once it has published.
 
 use crate::runtime::park::{park, Waiter};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
-use std::sync::Arc;
 
 const WAITING: usize = 0;
 const CLAIMED: usize = 1;
@@ -43,36 +55,51 @@ pub(crate) enum Outcome {
 /// The shared state of one blocked operation.
 pub(crate) struct WaitCtx {
     state: AtomicUsize,
-    waiter: Waiter,
+    /// Whom to wake. Taken (moved out) only by whoever won `state` — a
+    /// claiming waker or the timer — so exactly once, by one thread.
+    waiter: UnsafeCell<Option<Waiter>>,
 }
+
+// SAFETY: `waiter` is touched only by the single winner of the `state` CAS
+// (see the field docs) and by the owner when it drops the context, after
+// every waker is done with it (the lifetime invariant).
+unsafe impl Sync for WaitCtx {}
 
 impl WaitCtx {
     /// A context for the calling goroutine (or thread).
     pub(crate) fn for_current() -> WaitCtx {
         WaitCtx {
             state: AtomicUsize::new(WAITING),
-            waiter: Waiter::current(),
+            waiter: UnsafeCell::new(Some(Waiter::current())),
         }
     }
 
+    /// The winner of `state` takes the waiter.
+    ///
+    /// # Safety
+    /// The caller has just won the `state` CAS.
+    unsafe fn take_waiter(&self) -> Waiter {
+        // SAFETY: only the CAS winner reaches here, once (caller contract).
+        unsafe { (*self.waiter.get()).take() }.expect("the waiter is taken once")
+    }
+
     /// A waker's first step: win the right to complete this operation.
-    pub(crate) fn try_claim(&self) -> bool {
+    fn try_claim(&self) -> bool {
         self.state
             .compare_exchange(WAITING, CLAIMED, Acquire, Relaxed)
             .is_ok()
     }
 
-    /// A waker's second step, after moving the value (still under the
-    /// channel lock): publish the outcome. Then, after unlocking, `wake`.
-    pub(crate) fn publish(&self, case: usize, closed: bool) {
+    /// A waker's last step, after moving the value (under the channel
+    /// lock): publish the outcome and return whom to wake. The owner may
+    /// return (and free this context) as soon as the store is visible.
+    fn publish(&self, case: usize, closed: bool) -> Waiter {
         debug_assert_eq!(self.state.load(Relaxed), CLAIMED, "publish without a claim");
+        // SAFETY: a CLAIMED state means our caller won the CAS.
+        let waiter = unsafe { self.take_waiter() };
         self.state
             .store(FIRED + 2 * case + closed as usize, Release);
-    }
-
-    /// Wake the owner (after `publish`, outside the channel lock).
-    pub(crate) fn wake(&self) {
-        self.waiter.wake();
+        waiter
     }
 
     /// The timer's step: give up waiting, unless a waker got there first.
@@ -82,7 +109,8 @@ impl WaitCtx {
             .compare_exchange(WAITING, TIMED_OUT, AcqRel, Relaxed)
             .is_ok()
         {
-            self.waiter.wake();
+            // SAFETY: we just won the CAS.
+            unsafe { self.take_waiter() }.wake();
         }
     }
 
@@ -102,93 +130,53 @@ impl WaitCtx {
             }
         }
     }
-}
 
-/// Where a sudog's `WaitCtx` lives: inside it, for a plain send or
-/// receive (one allocation per blocked operation), or shared by all the
-/// sudogs of one `select!`.
-enum CtxSlot {
-    Own(WaitCtx),
-    Shared(Arc<WaitCtx>),
+    fn is_waiting(&self) -> bool {
+        self.state.load(Relaxed) == WAITING
+    }
 }
 
 /// One goroutine waiting on one channel, for case `case` of its operation.
+/// It lives in the blocked function's frame; see the lifetime invariant.
 pub(crate) struct Sudog<T> {
-    ctx: CtxSlot,
-    pub(crate) case: usize,
+    ctx: NonNull<WaitCtx>,
+    case: usize,
     /// A `select!` send arm without a binding (see `SendCase::must_send`).
     pub(crate) must_send: bool,
     /// A send's value (taken by the receiver), or a receive's destination
-    /// (filled by the sender). See the module docs for who may touch it.
+    /// (filled by the sender).
     slot: UnsafeCell<Option<T>>,
 }
 
-// SAFETY: the slot is touched by one thread at a time, handed over through
-// the channel lock and the WaitCtx state's release/acquire (module docs);
-// values of T move between threads, hence T: Send.
-unsafe impl<T: Send> Sync for Sudog<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Send for Sudog<T> {}
-
 impl<T> Sudog<T> {
-    /// A sudog for case `case` of a select sharing `ctx`.
-    pub(crate) fn shared(
-        ctx: &Arc<WaitCtx>,
-        case: usize,
-        value: Option<T>,
-        must_send: bool,
-    ) -> Arc<Sudog<T>> {
-        let ctx = CtxSlot::Shared(ctx.clone());
-        Arc::new(Sudog {
-            ctx,
+    /// A sudog for case `case` of the operation `ctx`; `ctx` must outlive
+    /// the sudog's time in any queue (it lives in the same frame, or in an
+    /// `Arc` the owner holds).
+    pub(crate) fn new(ctx: &WaitCtx, case: usize, value: Option<T>, must_send: bool) -> Sudog<T> {
+        Sudog {
+            ctx: NonNull::from(ctx),
             case,
             must_send,
             slot: UnsafeCell::new(value),
-        })
-    }
-
-    /// A sudog for a plain send (`value`) or receive (`None`) by the caller.
-    pub(crate) fn single(value: Option<T>) -> Arc<Sudog<T>> {
-        let ctx = CtxSlot::Own(WaitCtx::for_current());
-        Arc::new(Sudog {
-            ctx,
-            case: 0,
-            must_send: false,
-            slot: UnsafeCell::new(value),
-        })
-    }
-
-    /// The operation this sudog is part of.
-    pub(crate) fn ctx(&self) -> &WaitCtx {
-        match &self.ctx {
-            CtxSlot::Own(c) => c,
-            CtxSlot::Shared(c) => c,
         }
     }
 
-    /// Take the slot's value.
-    ///
-    /// # Safety
-    /// The caller is the waker that claimed `ctx` (holding the channel
-    /// lock), or the owner after `ctx.wait()` returned.
-    pub(crate) unsafe fn take(&self) -> Option<T> {
-        // SAFETY: exclusive access per the caller's contract.
-        unsafe { (*self.slot.get()).take() }
+    fn ctx(&self) -> &WaitCtx {
+        // SAFETY: the context outlives the sudog's time in a queue (new's
+        // contract), and we are only called on queued sudogs or by the owner.
+        unsafe { self.ctx.as_ref() }
     }
 
-    /// Put a value in the slot.
-    ///
-    /// # Safety
-    /// As for `take`.
-    pub(crate) unsafe fn put(&self, v: T) {
-        // SAFETY: exclusive access per the caller's contract.
-        unsafe { *self.slot.get() = Some(v) };
+    /// The owner, once its outcome is final and this sudog is out of every
+    /// queue: take the slot's value (an unsent value, or a received one).
+    pub(crate) fn take(&mut self) -> Option<T> {
+        self.slot.get_mut().take()
     }
 }
 
 /// A channel's FIFO of blocked senders or receivers (cf. Go's `waitq`).
 pub(crate) struct WaitQueue<T> {
-    q: VecDeque<Arc<Sudog<T>>>,
+    q: VecDeque<NonNull<Sudog<T>>>,
 }
 
 impl<T> WaitQueue<T> {
@@ -196,37 +184,76 @@ impl<T> WaitQueue<T> {
         WaitQueue { q: VecDeque::new() }
     }
 
-    pub(crate) fn push(&mut self, s: Arc<Sudog<T>>) {
-        self.q.push_back(s);
+    /// Queue `s`.
+    ///
+    /// # Safety
+    /// `s` must stay where it is, alive, until it is claimed or removed
+    /// (the lifetime invariant in the module docs), and the caller holds
+    /// the channel lock.
+    pub(crate) unsafe fn push(&mut self, s: &Sudog<T>) {
+        self.q.push_back(NonNull::from(s));
     }
 
-    /// The first waiter that can still be claimed, claimed; waiters that
-    /// were already won elsewhere are dropped on the way (cf. dequeue).
-    pub(crate) fn claim_first(&mut self) -> Option<Arc<Sudog<T>>> {
-        while let Some(s) = self.q.pop_front() {
+    /// Remove `s` if it is still queued (its owner is done waiting).
+    pub(crate) fn remove(&mut self, s: &Sudog<T>) {
+        let s = NonNull::from(s);
+        if let Some(i) = self.q.iter().position(|&x| x == s) {
+            self.q.remove(i);
+        }
+    }
+
+    /// Claim the first waiter whose operation can still be claimed, give
+    /// its slot to `exchange` (which takes or fills it), publish, and
+    /// return whom to wake. Waiters already won elsewhere are dropped on
+    /// the way (cf. dequeue).
+    fn claim_first(&mut self, exchange: impl FnOnce(&mut Option<T>)) -> Option<Waiter> {
+        while let Some(p) = self.q.pop_front() {
+            // SAFETY: a queued pointer is alive (lifetime invariant), and we
+            // hold the channel lock, under which alone its slot is touched.
+            let s = unsafe { p.as_ref() };
             if s.ctx().try_claim() {
-                return Some(s);
+                // SAFETY: as above; claiming made us the slot's only user.
+                exchange(unsafe { &mut *s.slot.get() });
+                return Some(s.ctx().publish(s.case, false));
             }
         }
         None
     }
 
-    /// Whether some waiter could still be claimed (for invariant checks).
-    pub(crate) fn has_live(&self) -> bool {
-        self.q
-            .iter()
-            .any(|s| s.ctx().state.load(Relaxed) == WAITING)
-    }
-
-    /// Remove `s` if it is still queued (its owner is done waiting).
-    pub(crate) fn remove(&mut self, s: &Arc<Sudog<T>>) {
-        if let Some(i) = self.q.iter().position(|x| Arc::ptr_eq(x, s)) {
-            self.q.remove(i);
+    /// Hand `v` to the first claimable receiver; `Err(v)` if there is none.
+    pub(crate) fn give(&mut self, v: T) -> Result<Waiter, T> {
+        let mut v = Some(v);
+        match self.claim_first(|slot| *slot = v.take()) {
+            Some(w) => Ok(w),
+            None => Err(v.take().expect("not handed over")),
         }
     }
 
-    /// Every waiter, for `close`.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Arc<Sudog<T>>> + '_ {
-        self.q.drain(..)
+    /// Take the value of the first claimable sender.
+    pub(crate) fn take(&mut self) -> Option<(T, Waiter)> {
+        let mut v = None;
+        let w = self.claim_first(|slot| v = slot.take())?;
+        Some((v.expect("a blocked sender holds its value"), w))
+    }
+
+    /// `close`: release every waiter with "closed" (a sender keeps its
+    /// value in its slot). With `orphaned`, sudogs that must send are only
+    /// dropped from the queue: they can never fire (see `SendCase`).
+    pub(crate) fn close_all(&mut self, orphaned: bool, wakes: &mut Vec<Waiter>) {
+        for p in self.q.drain(..) {
+            // SAFETY: a queued pointer is alive, and we hold the lock.
+            let s = unsafe { p.as_ref() };
+            if !(orphaned && s.must_send) && s.ctx().try_claim() {
+                wakes.push(s.ctx().publish(s.case, true));
+            }
+        }
+    }
+
+    /// Whether some waiter could still be claimed (for invariant checks).
+    pub(crate) fn has_live(&self) -> bool {
+        // SAFETY: queued pointers are alive; we hold the lock.
+        self.q
+            .iter()
+            .any(|p| unsafe { p.as_ref() }.ctx().is_waiting())
     }
 }

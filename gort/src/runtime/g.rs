@@ -172,9 +172,13 @@ impl G {
 
     /// On the G: consume a pending token. True if there was one.
     pub(crate) fn take_token(&self) -> bool {
-        self.park_state
-            .compare_exchange(NOTIFIED, RUNNING, Acquire, Relaxed)
-            .is_ok()
+        // Look before the CAS: usually there is no token, and a failed CAS
+        // costs as much as a successful one.
+        self.park_state.load(Relaxed) == NOTIFIED
+            && self
+                .park_state
+                .compare_exchange(NOTIFIED, RUNNING, Acquire, Relaxed)
+                .is_ok()
     }
 
     /// In the scheduler, after the G suspended with `Switch::Park`: commit

@@ -14,7 +14,6 @@ use super::rt;
 use std::sync::Arc;
 
 /// Someone who may be blocked waiting for an event.
-#[derive(Clone)]
 pub(crate) enum Waiter {
     Goroutine(Arc<G>),
     Thread(std::thread::Thread),
@@ -36,11 +35,11 @@ impl Waiter {
     }
 
     /// Wake the waiter (or leave it a token if it is not parked yet).
-    pub(crate) fn wake(&self) {
+    pub(crate) fn wake(self) {
         match self {
             Waiter::Goroutine(g) => {
                 if g.unpark() {
-                    ready(g.clone());
+                    ready(g);
                 }
             }
             Waiter::Thread(t) => t.unpark(),
