@@ -33,3 +33,5 @@ example!(worker_pool, "../examples/worker_pool.rs");
 example!(prime_sieve, "../examples/prime_sieve.rs");
 example!(pipeline, "../examples/pipeline.rs");
 example!(load_balancer, "../examples/load_balancer.rs");
+example!(readme, "../examples/readme.rs");
+example!(bank, "../examples/bank.rs");
