@@ -239,12 +239,12 @@ fn block<T>(
     deadline: Option<Instant>,
 ) -> (Outcome, Option<T>) {
     let sending = value.is_some();
-    let shared = deadline.map(|_| Arc::new(WaitCtx::for_current()));
+    let shared = deadline.map(|_| Arc::new(WaitCtx::for_current(false)));
     let local;
     let ctx: &WaitCtx = match &shared {
         Some(c) => c,
         None => {
-            local = WaitCtx::for_current();
+            local = WaitCtx::for_current(true);
             &local
         }
     };

@@ -265,7 +265,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
         unlock_all(cases, &locks);
         return None;
     }
-    let ctx = WaitCtx::for_current();
+    let ctx = WaitCtx::for_current(false);
     for &i in &locks {
         cases[i].0.enqueue(&ctx, i);
     }

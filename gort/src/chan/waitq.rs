@@ -55,6 +55,10 @@ pub(crate) enum Outcome {
 /// The shared state of one blocked operation.
 pub(crate) struct WaitCtx {
     state: AtomicUsize,
+    /// A plain send or receive without a deadline: one sudog in one queue
+    /// and no timer, so only that channel's lock holder ever claims it and
+    /// the claim needs no CAS.
+    exclusive: bool,
     /// Whom to wake. Taken (moved out) only by whoever won `state` — a
     /// claiming waker or the timer — so exactly once, by one thread.
     waiter: UnsafeCell<Option<Waiter>>,
@@ -66,10 +70,12 @@ pub(crate) struct WaitCtx {
 unsafe impl Sync for WaitCtx {}
 
 impl WaitCtx {
-    /// A context for the calling goroutine (or thread).
-    pub(crate) fn for_current() -> WaitCtx {
+    /// A context for the calling goroutine (or thread); `exclusive` when
+    /// it will have one sudog and no timer (see the field).
+    pub(crate) fn for_current(exclusive: bool) -> WaitCtx {
         WaitCtx {
             state: AtomicUsize::new(WAITING),
+            exclusive,
             waiter: UnsafeCell::new(Some(Waiter::current())),
         }
     }
@@ -85,6 +91,13 @@ impl WaitCtx {
 
     /// A waker's first step: win the right to complete this operation.
     fn try_claim(&self) -> bool {
+        if self.exclusive {
+            // Nobody else can race: see the field. (We hold the lock of the
+            // only queue the sudog was in, and it was still there.)
+            debug_assert_eq!(self.state.load(Relaxed), WAITING);
+            self.state.store(CLAIMED, Relaxed);
+            return true;
+        }
         self.state
             .compare_exchange(WAITING, CLAIMED, Acquire, Relaxed)
             .is_ok()
