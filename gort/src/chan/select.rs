@@ -10,8 +10,9 @@
 //! 3. Nothing ready: with a `default`, unlock and take it. Otherwise enqueue
 //!    a sudog for every case, all sharing one `WaitCtx`, unlock, and park.
 //! 4. The first waker to claim the context wins (waitq.rs); the woken
-//!    goroutine re-locks all channels (in lock order) and removes its other
-//!    sudogs, then collects the winner's result.
+//!    goroutine re-locks (in lock order) the channels of the losing cases,
+//!    removes their sudogs, and collects the winner's result (the winner's
+//!    sudog was already taken off its queue by the waker).
 //!
 //! Nil cases (an operand of `None`, Go's nil channel) take no part. A
 //! select with no live case and no default blocks forever, as in Go.
@@ -273,11 +274,14 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     let Outcome::Fired { case, closed } = ctx.wait() else {
         unreachable!("a select has no deadline of its own");
     };
-    lock_all(cases, &locks);
-    for &i in locks.iter().filter(|&&i| i != case) {
+    // Remove the losing cases' sudogs. The winner's was already popped by
+    // its waker, so only channels that hold a losing case need locking.
+    let losers: Vec<usize> = locks.into_iter().filter(|&i| i != case).collect();
+    lock_all(cases, &losers);
+    for &i in &losers {
         cases[i].0.dequeue();
     }
-    unlock_all(cases, &locks);
+    unlock_all(cases, &losers);
     cases[case].0.complete(closed);
     Some(case)
 }
