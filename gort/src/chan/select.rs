@@ -17,7 +17,7 @@
 //! Nil cases (an operand of `None`, Go's nil channel) take no part. A
 //! select with no live case and no default blocks forever, as in Go.
 
-use super::hchan::Chan;
+use super::hchan::{Chan, State};
 use super::waitq::{Outcome, Sudog, WaitCtx};
 use super::wake_all;
 use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
@@ -26,11 +26,8 @@ use crate::runtime::park::park;
 /// One case of a select, type-erased. Methods marked "locked" run with the
 /// case's channel locked by `select`.
 trait Case {
-    /// The channel's address (lock order), or `None` for a nil case.
-    fn chan(&self) -> Option<usize>;
-    fn lock(&self);
-    /// # Safety: the channel is locked by the caller.
-    unsafe fn unlock(&self);
+    /// The channel, or `None` for a nil case.
+    fn chan(&self) -> Option<&dyn ChanLock>;
     /// Locked: complete now if possible.
     fn poll(&mut self) -> bool;
     /// Locked: wait on the channel as case `index` of `ctx`. The case must
@@ -41,6 +38,37 @@ trait Case {
     fn dequeue(&mut self);
     /// This case won while waiting: collect its result.
     fn complete(&mut self, closed: bool);
+}
+
+/// A channel's lock, whatever its element type.
+trait ChanLock {
+    fn lock(&self);
+    /// # Safety: the caller holds the lock.
+    unsafe fn unlock(&self);
+}
+
+impl<T> ChanLock for Chan<T> {
+    fn lock(&self) {
+        self.raw_lock();
+    }
+    unsafe fn unlock(&self) {
+        // SAFETY: forwarded from our caller.
+        unsafe { self.raw_unlock() }
+    }
+}
+
+/// The address that orders a case's channel in the lock order.
+fn addr(c: &dyn ChanLock) -> usize {
+    c as *const dyn ChanLock as *const () as usize
+}
+
+/// The state of a live case's channel, which `select` has locked.
+#[allow(clippy::mut_from_ref)]
+fn locked<T>(chan: Option<&Chan<T>>) -> &mut State<T> {
+    let chan = chan.expect("select only polls, enqueues and dequeues live cases");
+    // SAFETY: select calls a case's locked methods only while it holds that
+    // case's channel lock, and one at a time, so this is the only reference.
+    unsafe { chan.raw_state() }
 }
 
 /// A case, erased for [`select`]. Made by `RecvCase::erase` / `SendCase::erase`.
@@ -125,19 +153,11 @@ impl<'a, T: Send> SendCase<'a, T> {
 }
 
 impl<T: Send> Case for RecvCase<'_, T> {
-    fn chan(&self) -> Option<usize> {
-        self.chan.map(|c| c as *const Chan<T> as usize)
-    }
-    fn lock(&self) {
-        self.chan.expect("live case").raw_lock();
-    }
-    unsafe fn unlock(&self) {
-        // SAFETY: the caller holds this channel's lock.
-        unsafe { self.chan.expect("live case").raw_unlock() }
+    fn chan(&self) -> Option<&dyn ChanLock> {
+        self.chan.map(|c| c as &dyn ChanLock)
     }
     fn poll(&mut self) -> bool {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         match st.try_recv() {
             Ok((v, wake)) => {
                 // Waking under the lock is safe: wake takes no channel lock.
@@ -153,16 +173,14 @@ impl<T: Send> Case for RecvCase<'_, T> {
         }
     }
     fn enqueue(&mut self, ctx: &WaitCtx, index: usize) {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         let s = self.sudog.insert(Sudog::new(ctx, index, None, false));
         // SAFETY: the sudog lives in this case, which select keeps borrowed
         // (so unmoved) until it dequeues or completes it.
         unsafe { st.enqueue_recv(s) };
     }
     fn dequeue(&mut self) {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         if let Some(s) = &self.sudog {
             st.recvq.remove(s);
         }
@@ -178,19 +196,11 @@ impl<T: Send> Case for RecvCase<'_, T> {
 }
 
 impl<T: Send> Case for SendCase<'_, T> {
-    fn chan(&self) -> Option<usize> {
-        self.chan.map(|c| c as *const Chan<T> as usize)
-    }
-    fn lock(&self) {
-        self.chan.expect("live case").raw_lock();
-    }
-    unsafe fn unlock(&self) {
-        // SAFETY: the caller holds this channel's lock.
-        unsafe { self.chan.expect("live case").raw_unlock() }
+    fn chan(&self) -> Option<&dyn ChanLock> {
+        self.chan.map(|c| c as &dyn ChanLock)
     }
     fn poll(&mut self) -> bool {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         let v = self.value.take().expect("an unsent case holds its value");
         match st.try_send(v) {
             Ok(wake) => {
@@ -210,8 +220,7 @@ impl<T: Send> Case for SendCase<'_, T> {
         }
     }
     fn enqueue(&mut self, ctx: &WaitCtx, index: usize) {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         if st.is_closed() {
             return; // orphaned and must send: this case can never fire
         }
@@ -224,8 +233,7 @@ impl<T: Send> Case for SendCase<'_, T> {
         unsafe { st.enqueue_send(s) };
     }
     fn dequeue(&mut self) {
-        // SAFETY: locked by select, and this is the only state reference.
-        let st = unsafe { self.chan.expect("live case").raw_state() };
+        let st = locked(self.chan);
         // Remove the sudog from the queue where it is, before moving it.
         if let Some(s) = &self.sudog {
             st.sendq.remove(s);
@@ -311,7 +319,7 @@ fn poll_order(cases: &[CaseRef<'_>]) -> Vec<usize> {
 /// random relative order, so they also queue (and win) in random order.
 fn lock_order(cases: &[CaseRef<'_>], polls: &[usize]) -> Vec<usize> {
     let mut order = polls.to_vec();
-    order.sort_by_key(|&i| cases[i].0.chan());
+    order.sort_by_key(|&i| cases[i].0.chan().map(addr));
     order
 }
 
@@ -319,9 +327,13 @@ fn lock_order(cases: &[CaseRef<'_>], polls: &[usize]) -> Vec<usize> {
 fn lock_all(cases: &[CaseRef<'_>], order: &[usize]) {
     let mut last = None;
     for &i in order {
-        if cases[i].0.chan() != last {
-            cases[i].0.lock();
-            last = cases[i].0.chan();
+        let chan = cases[i]
+            .0
+            .chan()
+            .expect("the lock order has live cases only");
+        if last != Some(addr(chan)) {
+            chan.lock();
+            last = Some(addr(chan));
         }
     }
 }
@@ -329,10 +341,14 @@ fn lock_all(cases: &[CaseRef<'_>], order: &[usize]) {
 fn unlock_all(cases: &[CaseRef<'_>], order: &[usize]) {
     let mut last = None;
     for &i in order.iter().rev() {
-        if cases[i].0.chan() != last {
+        let chan = cases[i]
+            .0
+            .chan()
+            .expect("the lock order has live cases only");
+        if last != Some(addr(chan)) {
             // SAFETY: lock_all locked each distinct channel exactly once.
-            unsafe { cases[i].0.unlock() };
-            last = cases[i].0.chan();
+            unsafe { chan.unlock() };
+            last = Some(addr(chan));
         }
     }
 }
