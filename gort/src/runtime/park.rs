@@ -76,10 +76,15 @@ pub(crate) fn park() {
 pub(crate) fn ready(g: Arc<G>) {
     let sched = &rt().sched;
     match context::current_p() {
-        Some(p) => p.runq.push_next(g, |batch| sched.global_put_batch(batch)),
-        None => sched.global_put(g),
+        Some(p) => {
+            p.runq.push_next(g, |batch| sched.global_put_batch(batch));
+            sched.wakep_after_seqcst_publish();
+        }
+        None => {
+            sched.global_put(g);
+            sched.wakep();
+        }
     }
-    sched.wakep();
 }
 
 /// Let other goroutines run; the caller stays runnable (runtime.Gosched).

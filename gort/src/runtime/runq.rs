@@ -27,7 +27,7 @@
 
 use crate::loom_shim::{AtomicPtr, AtomicU32};
 use std::ptr;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use std::sync::Arc;
 
 /// Ring capacity: Go's `len(p.runq)`. Loom uses a tiny ring so that the
@@ -80,8 +80,13 @@ impl<T> RunQueue<T> {
     /// Owner only: put `item` in `runnext`; a previous `runnext` item moves to
     /// the tail of the ring (cf. runqput with next=true). Items that do not
     /// fit go to `overflow` in one batch.
+    ///
+    /// The swap is SeqCst so that it can stand in for the submitter's fence
+    /// in the scheduler's wake-up protocol (`Sched::wakep_after_seqcst_publish`):
+    /// a spinner that re-checks after its own SeqCst fence sees the item in
+    /// `runnext`, or a later value of it.
     pub(crate) fn push_next(&self, item: Arc<T>, overflow: impl FnOnce(Vec<Arc<T>>)) {
-        let old = self.runnext.swap(Arc::into_raw(item) as *mut T, AcqRel);
+        let old = self.runnext.swap(Arc::into_raw(item) as *mut T, SeqCst);
         if !old.is_null() {
             // SAFETY: every non-null runnext pointer came from Arc::into_raw,
             // and the swap made us its only owner.

@@ -13,7 +13,9 @@
 //! `nmspinning` counts them; at most half the busy Ps may have one.
 //! 1. Submitting work (a new or woken G): put it in a queue, then `wakep`:
 //!    a SeqCst fence, then if a P is idle and no M spins, CAS nmspinning 0→1
-//!    and start an M (idle or new) on an idle P, as a spinning M.
+//!    and start an M (idle or new) on an idle P, as a spinning M. A G readied
+//!    into `runnext` is published by a SeqCst swap, which does the fence's
+//!    job (below), so that most common path pays for no fence.
 //! 2. A spinning M that finds work decrements nmspinning and calls `wakep`,
 //!    so spinners chain until every P is busy or work runs out.
 //! 3. An M that finds nothing gives its P back under the lock, re-checking
@@ -28,6 +30,16 @@
 //! started.* Steps 1 and 4 form a Dekker pair on (queue, nmspinning): by the
 //! SeqCst fences, either the submitter sees the spinner and the spinner's
 //! re-check sees the G, or the submitter sees nmspinning == 0 and wakes one.
+//! The `runnext` path replaces the submitter's fence with a SeqCst swap
+//! followed by SeqCst loads; C++20's rules (which Rust's atomics follow)
+//! give the same guarantee: all these operations and the spinner's fence
+//! lie in one total order S; if the submitter's load of nmspinning misses
+//! the spinner's SeqCst decrement, it precedes it in S, so the swap precedes
+//! the spinner's fence in S, and a load sequenced after that fence sees the
+//! swap or a later value ([atomics.order]). Go's runqput relies on the same
+//! pair (its CAS on runnext, then wakep's loads). loom cannot model this
+//! variant (it treats SeqCst as AcqRel, tokio-rs/loom#180), so the model
+//! below checks the fence version only.
 //! Work in a *running* P's own queue is safe anyway: its M returns to it.
 //! `loom_tests` in this file model the pair on plain threads.
 
@@ -157,9 +169,22 @@ impl Sched {
 
     /// Wake an M to run an idle P if nobody is spinning (cf. wakep).
     pub(crate) fn wakep(&'static self) {
-        if !must_wake(&self.npidle, &self.nmspinning) {
-            return;
+        if must_wake(&self.npidle, &self.nmspinning) {
+            self.start_spinner();
         }
+    }
+
+    /// `wakep` for a submitter that published its work with a SeqCst
+    /// read-modify-write (`RunQueue::push_next`): that RMW takes the
+    /// fence's place in the Dekker pair (see "The invariant" above).
+    pub(crate) fn wakep_after_seqcst_publish(&'static self) {
+        if idle_and_nobody_spins(&self.npidle, &self.nmspinning) {
+            self.start_spinner();
+        }
+    }
+
+    /// Make an idle P's M spin, unless another submitter just did.
+    fn start_spinner(&'static self) {
         if self
             .nmspinning
             .compare_exchange(0, 1, SeqCst, Relaxed)
@@ -304,6 +329,11 @@ impl Sched {
 /// work was published; true if an M must be woken for it.
 fn must_wake(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
     fence(SeqCst);
+    idle_and_nobody_spins(npidle, nmspinning)
+}
+
+/// The submitter's check, after the fence or a SeqCst publishing RMW.
+fn idle_and_nobody_spins(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
     npidle.load(SeqCst) != 0 && nmspinning.load(SeqCst) == 0
 }
 
