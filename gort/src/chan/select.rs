@@ -21,7 +21,7 @@ use super::hchan::{Chan, State};
 use super::waitq::{Outcome, Sudog, WaitCtx};
 use super::wake_all;
 use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
-use crate::runtime::park::park;
+use crate::runtime::park::{park, Waiter};
 
 /// One case of a select, type-erased. Methods marked "locked" run with the
 /// case's channel locked by `select`.
@@ -29,7 +29,7 @@ trait Case {
     /// The channel, or `None` for a nil case.
     fn chan(&self) -> Option<&dyn ChanLock>;
     /// Locked: complete now if possible.
-    fn poll(&mut self) -> bool;
+    fn poll(&mut self) -> Polled;
     /// Locked: wait on the channel as case `index` of `ctx`. The case must
     /// not move, and `ctx` must stay alive, until `dequeue` or `complete`
     /// (`select` borrows both for its whole run).
@@ -38,6 +38,15 @@ trait Case {
     fn dequeue(&mut self);
     /// This case won while waiting: collect its result.
     fn complete(&mut self, closed: bool);
+}
+
+/// What polling a case found.
+enum Polled {
+    /// The case cannot complete now.
+    NotReady,
+    /// The case completed, and this blocked goroutine (if any) must be
+    /// woken once the channels are unlocked.
+    Done(Option<Waiter>),
 }
 
 /// A channel's lock, whatever its element type.
@@ -156,20 +165,18 @@ impl<T: Send> Case for RecvCase<'_, T> {
     fn chan(&self) -> Option<&dyn ChanLock> {
         self.chan.map(|c| c as &dyn ChanLock)
     }
-    fn poll(&mut self) -> bool {
+    fn poll(&mut self) -> Polled {
         let st = locked(self.chan);
         match st.try_recv() {
             Ok((v, wake)) => {
-                // Waking under the lock is safe: wake takes no channel lock.
-                wake_all(wake);
                 self.result = Some(Ok(v));
-                true
+                Polled::Done(wake)
             }
             Err(TryRecvError::Closed) => {
                 self.result = Some(Err(RecvError));
-                true
+                Polled::Done(None)
             }
-            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Empty) => Polled::NotReady,
         }
     }
     fn enqueue(&mut self, ctx: &WaitCtx, index: usize) {
@@ -199,23 +206,21 @@ impl<T: Send> Case for SendCase<'_, T> {
     fn chan(&self) -> Option<&dyn ChanLock> {
         self.chan.map(|c| c as &dyn ChanLock)
     }
-    fn poll(&mut self) -> bool {
+    fn poll(&mut self) -> Polled {
         let st = locked(self.chan);
         let v = self.value.take().expect("an unsent case holds its value");
         match st.try_send(v) {
             Ok(wake) => {
-                // Waking under the lock is safe: wake takes no channel lock.
-                wake_all(wake);
                 self.result = Some(Ok(()));
-                true
+                Polled::Done(wake)
             }
             Err(TrySendError::Closed(v)) if !(self.must_send && st.is_orphaned()) => {
                 self.result = Some(Err(SendError(v)));
-                true
+                Polled::Done(None)
             }
             Err(TrySendError::Closed(v) | TrySendError::Full(v)) => {
                 self.value = Some(v);
-                false
+                Polled::NotReady
             }
         }
     }
@@ -265,8 +270,11 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     }
     lock_all(cases, &locks);
     for &i in &polls {
-        if cases[i].0.poll() {
+        if let Polled::Done(wake) = cases[i].0.poll() {
+            // As everywhere, wake only after unlocking (cf. Go's recv/send
+            // calling unlockf before goready): readying may start an M.
             unlock_all(cases, &locks);
+            wake_all(wake);
             return Some(i);
         }
     }
