@@ -38,6 +38,36 @@ fn every_book_include_resolves() {
     assert!(includes >= 2, "the book should include its examples");
 }
 
+/// Every Rust listing in the book is an `{{#include}}` of an example, so
+/// that the code a reader copies compiles and runs (tests/examples.rs):
+/// a fenced Rust block holds include lines and nothing else.
+#[test]
+fn every_rust_listing_is_an_included_example() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let page = entry.unwrap().path();
+        if page.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&page).unwrap();
+        let mut in_rust = None;
+        for (n, line) in text.lines().enumerate() {
+            match in_rust {
+                None if line.starts_with("```rust") => in_rust = Some(n + 1),
+                Some(_) if line.starts_with("```") => in_rust = None,
+                Some(start) => assert!(
+                    line.trim().is_empty() || line.trim_start().starts_with("{{#include "),
+                    "{}:{}: the Rust listing opened at line {start} is written inline; \
+                     put it in examples/ and include it",
+                    page.display(),
+                    n + 1
+                ),
+                None => {}
+            }
+        }
+    }
+}
+
 #[test]
 fn every_chapter_is_in_the_summary() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");

@@ -8,7 +8,7 @@ use gort::chan::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError}
 use gort::sync::WaitGroup;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn main() {
     common::main(&[
@@ -40,6 +40,10 @@ fn main() {
         (
             "timeouts_expire_and_return_the_value",
             timeouts_expire_and_return_the_value,
+        ),
+        (
+            "deadlines_full_and_same_channel",
+            deadlines_full_and_same_channel,
         ),
         (
             "threads_and_goroutines_share_channels",
@@ -190,6 +194,38 @@ fn timeouts_expire_and_return_the_value() {
         tx.send_timeout(vec![3], Duration::from_secs(30)).unwrap();
         assert_eq!(h.join().unwrap(), Ok(vec![3]));
         drop(tx);
+    });
+}
+
+/// crossbeam-channel's extras: `*_deadline`, `is_full`, `same_channel`.
+fn deadlines_full_and_same_channel() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<u8>(1);
+        let soon = Instant::now() + Duration::from_millis(5);
+        assert!(!tx.is_full() && !rx.is_full());
+        tx.send_deadline(1, soon).unwrap();
+        assert!(
+            tx.is_full() && rx.is_full(),
+            "one value fills a cap-1 buffer"
+        );
+        match tx.send_deadline(2, soon) {
+            Err(SendTimeoutError::Timeout(v)) => assert_eq!(v, 2),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert!(Instant::now() >= soon, "send_deadline returned early");
+        assert_eq!(rx.recv_deadline(soon), Ok(1));
+        let later = Instant::now() + Duration::from_millis(5);
+        assert_eq!(rx.recv_deadline(later), Err(RecvTimeoutError::Timeout));
+        assert!(Instant::now() >= later, "recv_deadline returned early");
+        let h = gort::spawn(move || rx.recv_deadline(Instant::now() + Duration::from_secs(30)));
+        tx.send(3).unwrap();
+        assert_eq!(h.join().unwrap(), Ok(3));
+
+        let (a, a_rx) = gort::chan::<u8>(0);
+        let (b, _b_rx) = gort::chan::<u8>(0);
+        assert!(a.is_full(), "an unbuffered channel is always full");
+        assert!(a.same_channel(&a.clone()) && !a.same_channel(&b));
+        assert!(a_rx.same_channel(&a_rx.clone()));
     });
 }
 

@@ -35,3 +35,6 @@ example!(pipeline, "../examples/pipeline.rs");
 example!(load_balancer, "../examples/load_balancer.rs");
 example!(readme, "../examples/readme.rs");
 example!(bank, "../examples/bank.rs");
+example!(goroutines_tour, "../examples/goroutines_tour.rs");
+example!(channels_tour, "../examples/channels_tour.rs");
+example!(select_tour, "../examples/select_tour.rs");

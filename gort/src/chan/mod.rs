@@ -90,6 +90,12 @@ impl<T: Send> Sender<T> {
         self.send_until(v, Some(Instant::now() + d))
     }
 
+    /// Send `v`, waiting until `deadline` at the latest (crossbeam-channel's
+    /// `send_deadline`).
+    pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.send_until(v, Some(deadline))
+    }
+
     fn send_until(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -134,6 +140,17 @@ impl<T: Send> Sender<T> {
         self.chan.cap()
     }
 
+    /// Whether the buffer is full now. An unbuffered channel is always
+    /// full: a send must wait for a receiver (as in crossbeam-channel).
+    pub fn is_full(&self) -> bool {
+        self.len() == self.cap()
+    }
+
+    /// Whether `self` and `other` are ends of the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// Whether the channel is closed.
     pub fn is_closed(&self) -> bool {
         self.chan.lock().is_closed()
@@ -159,6 +176,12 @@ impl<T: Send> Receiver<T> {
     /// Receive a value, waiting at most `d`.
     pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(Instant::now() + d))
+    }
+
+    /// Receive a value, waiting until `deadline` at the latest
+    /// (crossbeam-channel's `recv_deadline`).
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.recv_until(Some(deadline))
     }
 
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
@@ -206,6 +229,17 @@ impl<T: Send> Receiver<T> {
     /// The buffer's capacity (0: unbuffered).
     pub fn cap(&self) -> usize {
         self.chan.cap()
+    }
+
+    /// Whether the buffer is full now. An unbuffered channel is always
+    /// full: a send must wait for a receiver (as in crossbeam-channel).
+    pub fn is_full(&self) -> bool {
+        self.len() == self.cap()
+    }
+
+    /// Whether `self` and `other` are ends of the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
     }
 
     /// Not callable: as in Go, only the sending side closes a channel. This
