@@ -663,6 +663,14 @@ fn current_thread() -> std::thread::ThreadId {
     std::thread::current().id()
 }
 
+/// Burn CPU for about `d` without yielding.
+fn busy_for(d: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
 /// A one-shot wake-up a plain thread delivers: a goroutine woken from
 /// outside the runtime goes to the global run queue, so it tends to resume
 /// on whichever thread picks it up — a migration.
@@ -702,6 +710,11 @@ fn locals_are_per_goroutine_across_migration() {
                         gort::yield_now();
                     }
                     assert_eq!(MINE.get(), g, "another goroutine's value");
+                    // A little work between switches keeps the M that
+                    // resumed us busy, so that other Ms take the next
+                    // goroutines the relay wakes: without it one M can
+                    // keep up with everything and nobody migrates.
+                    busy_for(Duration::from_micros(5));
                     LOG.with_borrow_mut(|log| log.push(i));
                     let now = current_thread();
                     if now != thread {
