@@ -14,19 +14,18 @@
 //!   (into the buffer or a receiver's slot) or returns its value in the error.
 //!
 //! # Locking
-//! One spin lock per channel ([`ChanMutex`]). `select!` locks several
-//! channels at once, always in ascending address order (Go's `lockorder`),
-//! so two selects over the same channels cannot deadlock. Waiters are woken
-//! only after the lock is released, and nothing done under the lock blocks,
-//! parks or yields the goroutine: every critical section is a few dozen
-//! instructions, which is what makes a spin lock the right kind here.
+//! One parking_lot raw mutex per channel. `select!` locks several channels
+//! at once, always in ascending address order (Go's `lockorder`), so two
+//! selects over the same channels cannot deadlock. Waiters are woken only
+//! after the lock is released.
 
 use super::array::Ring;
 use super::error::{TryRecvError, TrySendError};
 use super::waitq::{Sudog, WaitQueue};
 use super::zero::Rendezvous;
 use crate::runtime::park::Waiter;
-use parking_lot::lock_api::RawMutex;
+use parking_lot::lock_api::RawMutex as _;
+use parking_lot::RawMutex;
 use std::cell::UnsafeCell;
 use std::sync::atomic::AtomicUsize;
 
@@ -35,27 +34,6 @@ pub(crate) enum Flavor<T> {
     Zero(Rendezvous),
     Array(Ring<T>),
 }
-
-/// A channel's lock: `spin`'s test-and-test-and-set lock that, while the
-/// lock is taken, gives its CPU away (`sched_yield`) instead of spinning.
-///
-/// Why not parking_lot's mutex (which gort used first): its unlock is a
-/// compare-and-swap, so that it can see parked waiters; this one's is a
-/// plain release store. Channel operations are bound by atomic
-/// read-modify-writes (each costs tens of cycles), and a ping-pong hop
-/// unlocks two channels, so the store alone made the unbuffered ping-pong
-/// 12% and `select!` over two channels 9% faster (bench/, in one run).
-/// Why yield rather than spin: under contention (4 producers and 4
-/// consumers on 2 Ps) spinning kept both cores fighting over the channel's
-/// cache lines and ran 2.6× slower than parking; yielding at once lets the
-/// holder finish and was faster than both. No holder ever waits for
-/// anything while it holds the lock (see Locking above), so a waiter only
-/// ever waits for a short critical section.
-///
-/// Lock and unlock it only through the `RawMutex` trait, named in full:
-/// `SpinMutex` has an inherent `lock` that returns a guard, and calling
-/// it as a statement would unlock again at once.
-pub(crate) type ChanMutex = spin::mutex::SpinMutex<(), spin::relax::Yield>;
 
 /// What the lock protects.
 pub(crate) struct State<T> {
@@ -69,7 +47,7 @@ pub(crate) struct State<T> {
 }
 
 pub(crate) struct Chan<T> {
-    lock: ChanMutex,
+    lock: RawMutex,
     state: UnsafeCell<State<T>>,
     cap: usize,
     /// Live `Sender`s / `Receiver`s; the last one of either kind closes.
@@ -94,7 +72,7 @@ impl<T> Chan<T> {
             Flavor::Array(Ring::new(cap))
         };
         Chan {
-            lock: ChanMutex::INIT,
+            lock: RawMutex::INIT,
             state: UnsafeCell::new(State {
                 flavor,
                 closed: false,
@@ -114,13 +92,13 @@ impl<T> Chan<T> {
 
     /// Lock the channel.
     pub(crate) fn lock(&self) -> Locked<'_, T> {
-        RawMutex::lock(&self.lock);
+        self.lock.lock();
         Locked { chan: self }
     }
 
     /// Lock without a guard, for `select!` (which holds several locks).
     pub(crate) fn raw_lock(&self) {
-        RawMutex::lock(&self.lock);
+        self.lock.lock();
     }
 
     /// # Safety
@@ -128,7 +106,7 @@ impl<T> Chan<T> {
     /// reference from `raw_state` left.
     pub(crate) unsafe fn raw_unlock(&self) {
         // SAFETY: the caller holds the lock.
-        unsafe { RawMutex::unlock(&self.lock) };
+        unsafe { self.lock.unlock() };
     }
 
     /// # Safety
@@ -162,7 +140,7 @@ impl<T> std::ops::DerefMut for Locked<'_, T> {
 impl<T> Drop for Locked<'_, T> {
     fn drop(&mut self) {
         // SAFETY: a Locked exists only while its lock is held.
-        unsafe { RawMutex::unlock(&self.chan.lock) };
+        unsafe { self.chan.lock.unlock() };
     }
 }
 
