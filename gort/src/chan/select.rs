@@ -259,45 +259,62 @@ impl<T: Send> Case for SendCase<'_, T> {
     }
 }
 
+/// A live case: its index in `cases` and its channel's address.
+type Entry = (usize, usize);
+
+/// Selects with up to this many arms keep their orders on the stack.
+const INLINE_CASES: usize = 8;
+
 /// Run a select over `cases`: `Some(i)` when case `i` completed, `None`
 /// when there is a default and nothing was ready.
 pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     crate::checkpoint();
-    let polls = poll_order(cases);
-    let locks = lock_order(cases, &polls);
+    // The poll order and the lock order, side by side in one buffer.
+    let mut inline = [(0, 0); 2 * INLINE_CASES];
+    let mut heap;
+    let buf: &mut [Entry] = if cases.len() <= INLINE_CASES {
+        &mut inline[..2 * cases.len()]
+    } else {
+        heap = vec![(0, 0); 2 * cases.len()];
+        &mut heap
+    };
+    let (polls, locks) = buf.split_at_mut(cases.len());
+    let live = poll_order(cases, polls);
+    let (polls, locks) = (&polls[..live], &mut locks[..live]);
+    lock_order(polls, locks);
+    let locks = &*locks;
     if locks.is_empty() && !has_default {
         select_forever();
     }
-    lock_all(cases, &locks);
-    for &i in &polls {
+    lock_all(cases, locks, None);
+    for &(i, _) in polls {
         if let Polled::Done(wake) = cases[i].0.poll() {
             // As everywhere, wake only after unlocking (cf. Go's recv/send
             // calling unlockf before goready): readying may start an M.
-            unlock_all(cases, &locks);
+            unlock_all(cases, locks, None);
             wake_all(wake);
             return Some(i);
         }
     }
     if has_default {
-        unlock_all(cases, &locks);
+        unlock_all(cases, locks, None);
         return None;
     }
     let ctx = WaitCtx::for_current(false);
-    for &i in &locks {
+    for &(i, _) in locks {
         cases[i].0.enqueue(&ctx, i);
     }
-    unlock_all(cases, &locks);
+    unlock_all(cases, locks, None);
     let Outcome::Fired { case, closed } = ctx.wait() else {
         unreachable!("a select has no deadline of its own");
     };
     // Remove the losing cases' sudogs. The winner's was already popped by
     // its waker, so only channels that hold a losing case need locking.
-    let losers: Vec<usize> = locks.into_iter().filter(|&i| i != case).collect();
-    lock_all(cases, &losers);
-    for &i in &losers {
+    lock_all(cases, locks, Some(case));
+    for &(i, _) in locks.iter().filter(|&&(i, _)| i != case) {
         cases[i].0.dequeue();
     }
-    unlock_all(cases, &losers);
+    unlock_all(cases, locks, Some(case));
     cases[case].0.complete(closed);
     Some(case)
 }
@@ -309,54 +326,56 @@ pub fn select_forever() -> ! {
     }
 }
 
-/// The live cases in a uniformly random order (Fisher–Yates; cf. Go's
-/// pollorder).
-fn poll_order(cases: &[CaseRef<'_>]) -> Vec<usize> {
-    let mut p: Vec<usize> = (0..cases.len())
-        .filter(|&i| cases[i].0.chan().is_some())
-        .collect();
-    for i in (1..p.len()).rev() {
-        let j = (crate::runtime::fastrand() % (i as u64 + 1)) as usize;
-        p.swap(i, j);
+/// Write the live cases into `order` in a uniformly random order
+/// (Fisher–Yates; cf. Go's pollorder); returns how many there are.
+fn poll_order(cases: &[CaseRef<'_>], order: &mut [Entry]) -> usize {
+    let mut n = 0;
+    for (i, case) in cases.iter().enumerate() {
+        if let Some(chan) = case.0.chan() {
+            order[n] = (i, addr(chan));
+            n += 1;
+        }
     }
-    p
+    for i in (1..n).rev() {
+        let j = (crate::runtime::fastrand() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    n
 }
 
 /// The poll order stably sorted by channel address (cf. lockorder): locks
 /// are taken in address order, and cases on the same channel keep their
 /// random relative order, so they also queue (and win) in random order.
-fn lock_order(cases: &[CaseRef<'_>], polls: &[usize]) -> Vec<usize> {
-    let mut order = polls.to_vec();
-    order.sort_by_key(|&i| cases[i].0.chan().map(addr));
-    order
+fn lock_order(polls: &[Entry], order: &mut [Entry]) {
+    order.copy_from_slice(polls);
+    order.sort_by_key(|&(_, addr)| addr);
 }
 
-/// Lock each distinct channel once, in lock order.
-fn lock_all(cases: &[CaseRef<'_>], order: &[usize]) {
+/// Lock each distinct channel of `order` once, in order, leaving out case
+/// `skip` (its channel is locked only if another case uses it too).
+fn lock_all(cases: &[CaseRef<'_>], order: &[Entry], skip: Option<usize>) {
     let mut last = None;
-    for &i in order {
-        let chan = cases[i]
-            .0
-            .chan()
-            .expect("the lock order has live cases only");
-        if last != Some(addr(chan)) {
-            chan.lock();
-            last = Some(addr(chan));
+    for &(i, addr) in order.iter().filter(|&&(i, _)| Some(i) != skip) {
+        if last != Some(addr) {
+            live_chan(&cases[i]).lock();
+            last = Some(addr);
         }
     }
 }
 
-fn unlock_all(cases: &[CaseRef<'_>], order: &[usize]) {
+/// Undo `lock_all` with the same `order` and `skip`, in reverse order.
+fn unlock_all(cases: &[CaseRef<'_>], order: &[Entry], skip: Option<usize>) {
     let mut last = None;
-    for &i in order.iter().rev() {
-        let chan = cases[i]
-            .0
-            .chan()
-            .expect("the lock order has live cases only");
-        if last != Some(addr(chan)) {
+    for &(i, addr) in order.iter().rev().filter(|&&(i, _)| Some(i) != skip) {
+        if last != Some(addr) {
             // SAFETY: lock_all locked each distinct channel exactly once.
-            unsafe { chan.unlock() };
-            last = Some(addr(chan));
+            unsafe { live_chan(&cases[i]).unlock() };
+            last = Some(addr);
         }
     }
+}
+
+/// The channel of a case in the poll or lock order (so not a nil case).
+fn live_chan<'c>(case: &'c CaseRef<'_>) -> &'c dyn ChanLock {
+    case.0.chan().expect("the orders hold live cases only")
 }
