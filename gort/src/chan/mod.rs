@@ -124,37 +124,6 @@ impl<T: Send> Sender<T> {
     pub fn close(&self) -> bool {
         close(&self.chan, false)
     }
-
-    /// Values buffered now.
-    pub fn len(&self) -> usize {
-        self.chan.lock().len()
-    }
-
-    /// Whether nothing is buffered now.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The buffer's capacity (0: unbuffered).
-    pub fn cap(&self) -> usize {
-        self.chan.cap()
-    }
-
-    /// Whether the buffer is full now. An unbuffered channel is always
-    /// full: a send must wait for a receiver (as in crossbeam-channel).
-    pub fn is_full(&self) -> bool {
-        self.len() == self.cap()
-    }
-
-    /// Whether `self` and `other` are ends of the same channel.
-    pub fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
-    }
-
-    /// Whether the channel is closed.
-    pub fn is_closed(&self) -> bool {
-        self.chan.lock().is_closed()
-    }
 }
 
 impl<T: Send> Receiver<T> {
@@ -216,32 +185,6 @@ impl<T: Send> Receiver<T> {
         std::iter::from_fn(move || self.try_recv().ok())
     }
 
-    /// Values buffered now.
-    pub fn len(&self) -> usize {
-        self.chan.lock().len()
-    }
-
-    /// Whether nothing is buffered now.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The buffer's capacity (0: unbuffered).
-    pub fn cap(&self) -> usize {
-        self.chan.cap()
-    }
-
-    /// Whether the buffer is full now. An unbuffered channel is always
-    /// full: a send must wait for a receiver (as in crossbeam-channel).
-    pub fn is_full(&self) -> bool {
-        self.len() == self.cap()
-    }
-
-    /// Whether `self` and `other` are ends of the same channel.
-    pub fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
-    }
-
     /// Not callable: as in Go, only the sending side closes a channel. This
     /// method exists so that `rx.close()` fails to compile with a message
     /// saying so, instead of suggesting `clone`.
@@ -252,12 +195,48 @@ impl<T: Send> Receiver<T> {
     {
         unreachable!("no Receiver implements CloseFromSender")
     }
-
-    /// Whether the channel is closed (values may still be buffered).
-    pub fn is_closed(&self) -> bool {
-        self.chan.lock().is_closed()
-    }
 }
+
+/// What either end can ask about its channel.
+macro_rules! state_queries {
+    ($end:ident) => {
+        impl<T: Send> $end<T> {
+            /// Values buffered now.
+            pub fn len(&self) -> usize {
+                self.chan.lock().len()
+            }
+
+            /// Whether nothing is buffered now.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// The buffer's capacity (0: unbuffered).
+            pub fn cap(&self) -> usize {
+                self.chan.cap()
+            }
+
+            /// Whether the buffer is full now. An unbuffered channel is always
+            /// full: a send must wait for a receiver (as in crossbeam-channel).
+            pub fn is_full(&self) -> bool {
+                self.len() == self.cap()
+            }
+
+            /// Whether `self` and `other` are ends of the same channel.
+            pub fn same_channel(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.chan, &other.chan)
+            }
+
+            /// Whether the channel is closed (values may still be buffered).
+            pub fn is_closed(&self) -> bool {
+                self.chan.lock().is_closed()
+            }
+        }
+    };
+}
+
+state_queries!(Sender);
+state_queries!(Receiver);
 
 /// Block on the locked channel `st` as a sender (`value` is `Some`) or a
 /// receiver, until the operation completes or `deadline` passes. Returns
