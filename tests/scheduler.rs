@@ -50,6 +50,10 @@ fn main() {
         ),
         ("gomaxprocs_query_and_set", gomaxprocs_query_and_set),
         (
+            "gomaxprocs_flips_while_ms_go_idle",
+            gomaxprocs_flips_while_ms_go_idle,
+        ),
+        (
             "waitgroup_blocks_plain_threads",
             waitgroup_blocks_plain_threads,
         ),
@@ -331,6 +335,52 @@ fn gomaxprocs_query_and_set() {
         "clamped, not refused"
     );
     assert_eq!(gort::runtime::set_gomaxprocs(now), 256);
+}
+
+/// A thread flips GOMAXPROCS between 8 and 1 while bursts of goroutines
+/// keep Ms waking up and going idle, so shrinks race Ms releasing their Ps.
+/// Work keeps flowing, and a P at or above GOMAXPROCS never reaches the idle
+/// list (the runtime asserts that in this debug-assertions build; before
+/// the fix an M that had checked its P just before a shrink put it there).
+fn gomaxprocs_flips_while_ms_go_idle() {
+    const ROUNDS: usize = 2_000;
+    const BURST: usize = 8;
+    let shape = gort::runtime::gomaxprocs();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flipper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut flips = 0usize;
+            while !stop.load(Relaxed) {
+                for n in [8, 1, 4, 2] {
+                    gort::runtime::set_gomaxprocs(n);
+                    flips += 1;
+                    std::thread::yield_now();
+                }
+            }
+            flips
+        })
+    };
+    let done = gort::run(|| {
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..ROUNDS {
+            let wg = WaitGroup::new();
+            for _ in 0..BURST {
+                let done = done.clone();
+                wg.go(move || {
+                    gort::yield_now();
+                    done.fetch_add(1, Relaxed);
+                });
+            }
+            wg.wait(); // every M may go idle here
+        }
+        done.load(SeqCst)
+    });
+    stop.store(true, Relaxed);
+    let flips = flipper.join().unwrap();
+    gort::runtime::set_gomaxprocs(shape);
+    assert_eq!(done, ROUNDS * BURST);
+    assert!(flips > 0);
 }
 
 fn waitgroup_blocks_plain_threads() {

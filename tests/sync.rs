@@ -45,6 +45,10 @@ fn main() {
             cond_ping_pong_loses_no_wakeup,
         ),
         (
+            "cond_waits_against_a_notifying_thread_never_hang",
+            cond_waits_against_a_notifying_thread_never_hang,
+        ),
+        (
             "cond_notify_all_wakes_every_waiter",
             cond_notify_all_wakes_every_waiter,
         ),
@@ -574,6 +578,52 @@ fn cond_ping_pong_loses_no_wakeup() {
     gort::run(move || play(&theirs, 0));
     thread.join().unwrap();
     assert_eq!(*state.0.lock(), 2 * ROUNDS);
+}
+
+/// A plain thread calls `notify_one` in a loop while two goroutines each
+/// wait on the Cond 100,000 times. Every wait ends only by a notify that
+/// publishes its ticket's signal and then unparks the goroutine — often one
+/// holding a stale token from an earlier wait's notify. Before the wake-up
+/// fix this hung in 20 of 61 runs (all Ms idle, the notifier spinning on
+/// an empty queue): the goroutine consumed the stale token, missed the
+/// signal and parked with nobody left to wake it. A hang is turned into a
+/// failure by the harness's watchdog.
+fn cond_waits_against_a_notifying_thread_never_hang() {
+    const WAITS: usize = 100_000;
+    const GOROUTINES: usize = 2;
+    let state = Arc::new((Mutex::new(()), Cond::new()));
+    let finished = Arc::new(AtomicBool::new(false));
+    let notifier = {
+        let (state, finished) = (state.clone(), finished.clone());
+        std::thread::spawn(move || {
+            let mut notifies = 0u64;
+            while !finished.load(Acquire) {
+                state.1.notify_one();
+                notifies += 1;
+            }
+            notifies
+        })
+    };
+    let waited = Arc::new(AtomicUsize::new(0));
+    let counted = waited.clone();
+    gort::run(move || {
+        let wg = WaitGroup::new();
+        for _ in 0..GOROUTINES {
+            let (state, waited) = (state.clone(), counted.clone());
+            wg.go(move || {
+                let (m, cond) = &*state;
+                for _ in 0..WAITS {
+                    drop(cond.wait(m.lock()));
+                    waited.fetch_add(1, Relaxed);
+                }
+            });
+        }
+        wg.wait();
+    });
+    finished.store(true, Release);
+    let notifies = notifier.join().unwrap();
+    assert_eq!(waited.load(Relaxed), GOROUTINES * WAITS);
+    assert!(notifies >= (GOROUTINES * WAITS) as u64);
 }
 
 /// 16 goroutines (and 2 threads) wait on one Cond; a single `notify_all`

@@ -29,7 +29,9 @@
 //! is final and (2) it has removed, under each channel's lock, every sudog
 //! of its that is still queued. A waker reads a sudog only under the
 //! channel lock, while the pointer is (or was just popped from) the queue,
-//! and stops touching the sudog and its context once it has published.
+//! and stops touching the sudog and its context once it has published:
+//! `WaitCtx::publish` takes a raw pointer and its release store is the last
+//! access, since the owner may free both the moment that store is visible.
 
 use crate::runtime::park::{park, Waiter};
 use std::cell::UnsafeCell;
@@ -104,14 +106,31 @@ impl WaitCtx {
     }
 
     /// A waker's last step, after moving the value (under the channel
-    /// lock): publish the outcome and return whom to wake. The owner may
-    /// return (and free this context) as soon as the store is visible.
-    fn publish(&self, case: usize, closed: bool) -> Waiter {
-        debug_assert_eq!(self.state.load(Relaxed), CLAIMED, "publish without a claim");
-        // SAFETY: a CLAIMED state means our caller won the CAS.
-        let waiter = unsafe { self.take_waiter() };
-        self.state
-            .store(FIRED + 2 * case + closed as usize, Release);
+    /// lock): publish the outcome and return whom to wake.
+    ///
+    /// The owner may return, and free the context (its stack frame, or its
+    /// `Arc`), as soon as the store is visible. So this takes a raw pointer
+    /// rather than `&self` — a reference argument would be asserted live
+    /// for the whole call (rust-lang/rust#55005) — and the store is its
+    /// last access to the context.
+    ///
+    /// # Safety
+    /// `ctx` is alive and its state is CLAIMED by the caller (the lifetime
+    /// invariant in the module docs); the caller does not touch the context
+    /// (nor its sudogs) afterwards.
+    unsafe fn publish(ctx: NonNull<WaitCtx>, case: usize, closed: bool) -> Waiter {
+        let ctx = ctx.as_ptr();
+        debug_assert_eq!(
+            // SAFETY: alive until our store below (caller contract).
+            unsafe { &(*ctx).state }.load(Relaxed),
+            CLAIMED,
+            "publish without a claim"
+        );
+        // SAFETY: a CLAIMED state means our caller won the CAS; the context
+        // is alive until the store below.
+        let waiter = unsafe { (*ctx).take_waiter() };
+        // SAFETY: as above. The store is the last use of `ctx`.
+        unsafe { &(*ctx).state }.store(FIRED + 2 * case + closed as usize, Release);
         waiter
     }
 
@@ -227,7 +246,9 @@ impl<T> WaitQueue<T> {
             if s.ctx().try_claim() {
                 // SAFETY: as above; claiming made us the slot's only user.
                 exchange(unsafe { &mut *s.slot.get() });
-                return Some(s.ctx().publish(s.case, false));
+                // SAFETY: we claimed the context, and neither it nor `s` is
+                // touched after this (its owner may free both at once).
+                return Some(unsafe { WaitCtx::publish(s.ctx, s.case, false) });
             }
         }
         None
@@ -257,7 +278,9 @@ impl<T> WaitQueue<T> {
             // SAFETY: a queued pointer is alive, and we hold the lock.
             let s = unsafe { p.as_ref() };
             if !(orphaned && s.must_send) && s.ctx().try_claim() {
-                wakes.push(s.ctx().publish(s.case, true));
+                // SAFETY: we claimed the context, and neither it nor `s` is
+                // touched after this (its owner may free both at once).
+                wakes.push(unsafe { WaitCtx::publish(s.ctx, s.case, true) });
             }
         }
     }

@@ -14,12 +14,54 @@
 //! * `PARKED`   — off its M, waiting; the `unpark` that moves it back to
 //!   RUNNING owns the duty to make it runnable.
 //!
-//! Transitions: `park` (on the G) CASes NOTIFIED→RUNNING and returns, or
-//! suspends with `Switch::Park`; the scheduler then, off the G's stack, CASes
-//! RUNNING→PARKED, or on failure (an `unpark` came in between: NOTIFIED) sets
-//! RUNNING and resumes the G. `unpark` CASes RUNNING→NOTIFIED, or
-//! PARKED→RUNNING and readies the G. Exactly one of a racing park and unpark
-//! wins each CAS, so a wake-up is never lost and a G is never queued twice.
+//! Transitions, **every one a read-modify-write**:
+//! * `unpark` (any thread): RUNNING→NOTIFIED, NOTIFIED→NOTIFIED (renewing a
+//!   pending token) or PARKED→RUNNING (and the caller readies the G) — one
+//!   `AcqRel` CAS.
+//! * `take_token` (on the G): NOTIFIED→RUNNING, an `Acquire` CAS.
+//! * `commit_park` (the G's M, after the G suspended with `Switch::Park`):
+//!   RUNNING→PARKED by an `AcqRel` CAS; if a token arrived meanwhile, it is
+//!   consumed by an `Acquire` swap to RUNNING and the G runs again.
+//!
+//! Every blocking primitive has the same shape: a waker *publishes* an
+//! outcome (a `WaitCtx` going FIRED, a ticket's signal) and then unparks;
+//! the G re-checks that outcome after each return from `park`.
+//!
+//! # The invariant, and why it holds
+//! *When a G re-checks its outcome after consuming a token or failing to
+//! commit a park, it sees every outcome published before any `unpark` that
+//! had reached `park_state` by then.* All transitions are RMWs on one
+//! atomic, so they are totally ordered (its modification order), and each
+//! RMW reads the value the previous one wrote. Take a waker W (publish,
+//! then its unpark RMW U) and the G's next RMW R (take_token or
+//! commit_park):
+//! * U before R: R reads from U or from a later RMW; since RMWs continue
+//!   a release sequence, U's release synchronizes with R's acquire, the
+//!   publish happens-before R, and the G's re-check after R sees it.
+//! * R before U: if R was a successful commit_park, U reads PARKED and
+//!   readies the G; otherwise U reads RUNNING or NOTIFIED and leaves a
+//!   token that the G's next `park` (or commit) consumes — the first case
+//!   again, one round later.
+//!
+//! So a G never parks with a published outcome it has not seen and nobody
+//! left to ready it, and exactly one party (the M that failed to commit,
+//! or the single unpark that read PARKED) makes it runnable: a G is never
+//! queued twice.
+//!
+//! What this prevents (it happened: commit d4315df's revert, issue 7). With
+//! a *load* in unpark's pending-token branch, W could store FIRED, load
+//! NOTIFIED — a stale token left by an earlier operation's late waker — and
+//! return; meanwhile the G consumed that token, re-read its outcome, did
+//! not yet see FIRED (nothing ordered W's store before the G's load: the
+//! store-buffering shape; x86 reorders a store with a later load), and
+//! parked for ever. A CAS-unlocking lock between publish and unpark hid it
+//! on x86 (a locked instruction drains the store buffer); a release-store
+//! lock, or any weaker machine, showed it. Hence no transition may be a
+//! plain load or store, and no lock's instruction choice carries any of
+//! this. `loom_tests` below check it from every starting state (running,
+//! a pending stale token, parked) with a concurrent late unpark; `litmus`
+//! checks it on the hardware.
+//!
 //! Like `std::thread::park`, a token may make a later `park` return early, so
 //! every blocking primitive re-checks its condition in a loop.
 
@@ -27,7 +69,7 @@ use super::coro::{Coro, GYielder};
 use super::gfn::GFn;
 use crate::loom_shim::AtomicU8;
 use std::cell::UnsafeCell;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 const RUNNING: u8 = 0;
 const NOTIFIED: u8 = 1;
@@ -186,11 +228,15 @@ impl G {
     pub(crate) fn commit_park(&self) -> bool {
         match self
             .park_state
-            .compare_exchange(RUNNING, PARKED, AcqRel, Acquire)
+            .compare_exchange(RUNNING, PARKED, AcqRel, Relaxed)
         {
             Ok(_) => true,
             Err(_) => {
-                self.park_state.store(RUNNING, Release);
+                // Consume the token with an RMW, not a store: it then reads
+                // the newest token, and acquires every unpark that renewed
+                // it (see the invariant).
+                let token = self.park_state.swap(RUNNING, Acquire);
+                debug_assert_eq!(token, NOTIFIED, "only a token can fail a commit");
                 false
             }
         }
@@ -200,15 +246,17 @@ impl G {
     /// it runnable (it was parked); false if it will see the token itself.
     #[must_use]
     pub(crate) fn unpark(&self) -> bool {
-        let mut s = self.park_state.load(Acquire);
+        let mut s = self.park_state.load(Relaxed);
         loop {
-            let (from, to) = match s {
-                RUNNING => (RUNNING, NOTIFIED),
-                PARKED => (PARKED, RUNNING),
-                _ => return false, // NOTIFIED: a token is already pending
-            };
-            match self.park_state.compare_exchange(from, to, AcqRel, Acquire) {
-                Ok(_) => return from == PARKED,
+            // A pending token is renewed with a CAS too, never just looked
+            // at: that is what orders the caller's publish before the G's
+            // next look (see the invariant).
+            let to = if s == PARKED { RUNNING } else { NOTIFIED };
+            match self
+                .park_state
+                .compare_exchange_weak(s, to, AcqRel, Relaxed)
+            {
+                Ok(_) => return s == PARKED,
                 Err(actual) => s = actual,
             }
         }
@@ -231,7 +279,9 @@ impl Drop for G {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::G;
-    use loom::sync::Arc;
+    use crate::loom_shim::AtomicUsize;
+    use loom::sync::{Arc, Notify};
+    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
     /// What happened to a parking G, as seen by the G and its M.
     #[derive(Debug, PartialEq)]
@@ -264,5 +314,264 @@ mod loom_tests {
                 _ => assert!(!readied, "double wake-up: {parker:?} and readied"),
             }
         });
+    }
+
+    /// Where the G's protocol state is when the model starts.
+    #[derive(Clone, Copy, Debug)]
+    enum Start {
+        /// Running, no token pending.
+        Running,
+        /// Running, with a stale token left by an earlier operation's late
+        /// waker (the state the found hang started from).
+        Notified,
+        /// Parked, waiting for someone to ready it.
+        Parked,
+    }
+
+    /// The world of one blocked operation: the G, the event its waker
+    /// publishes (a `WaitCtx` going FIRED, a ticket's signal), the lock the
+    /// waker publishes under (a channel's), and a run queue that readied Gs
+    /// go to — a `Notify`, so a G nobody readies blocks for ever and loom
+    /// reports the deadlock.
+    struct World {
+        g: G,
+        event: AtomicUsize,
+        lock: AtomicUsize,
+        /// Readies not yet taken by the G (a run queue's contents).
+        queued: AtomicUsize,
+        /// Wakes a G waiting for `queued` (loom's Notify may also wake it
+        /// spuriously, so the G re-checks `queued`).
+        runq: Notify,
+        parks: AtomicUsize,
+        readies: AtomicUsize,
+    }
+
+    impl World {
+        fn new(start: Start) -> World {
+            let w = World {
+                g: G::new(1, || ()),
+                event: AtomicUsize::new(0),
+                lock: AtomicUsize::new(0),
+                queued: AtomicUsize::new(0),
+                runq: Notify::new(),
+                parks: AtomicUsize::new(0),
+                readies: AtomicUsize::new(0),
+            };
+            match start {
+                Start::Running => {}
+                Start::Notified => assert!(!w.g.unpark()),
+                Start::Parked => {
+                    assert!(w.g.commit_park());
+                    w.parks.store(1, Relaxed);
+                }
+            }
+            w
+        }
+
+        /// A waker readies the G if `unpark` says it must (cf. `ready`).
+        fn unpark(&self) {
+            if self.g.unpark() {
+                self.readies.fetch_add(1, Relaxed);
+                self.queued.fetch_add(1, Release);
+                self.runq.notify();
+            }
+        }
+
+        /// A parked G waits until it is readied (an M pops it).
+        fn wait_until_readied(&self) {
+            while self.queued.swap(0, Acquire) == 0 {
+                self.runq.wait();
+            }
+        }
+
+        /// The waker of the operation: under the lock, publish the outcome
+        /// with a release store; unlock with a release CAS, as parking_lot's
+        /// mutex does; then unpark.
+        fn publish_and_wake(&self) {
+            while self.lock.compare_exchange(0, 1, Acquire, Relaxed).is_err() {
+                loom::thread::yield_now();
+            }
+            self.event.store(1, Release);
+            self.lock.compare_exchange(1, 0, Release, Relaxed).unwrap();
+            self.unpark();
+        }
+
+        /// The G: what every blocking primitive does — re-check the event,
+        /// and `park` (a token, or suspend and let the M commit) until it
+        /// is seen. A committed park waits until someone readies the G.
+        fn wait_for_event(&self, start: Start) {
+            if let Start::Parked = start {
+                self.wait_until_readied();
+            }
+            while self.event.load(Acquire) == 0 {
+                if self.g.take_token() {
+                    continue;
+                }
+                if self.g.commit_park() {
+                    self.parks.fetch_add(1, Relaxed);
+                    self.wait_until_readied();
+                }
+            }
+        }
+    }
+
+    /// The G waits for an event while its waker publishes it and unparks,
+    /// and (with `late_waker`) while a second waker — left over from an
+    /// earlier operation — unparks it too. The G must see the event, and be
+    /// readied exactly once per committed park.
+    ///
+    /// Three threads are explored with at most 3 preemptions each (tokio's
+    /// CI uses 2–3): unbounded, a model takes minutes; every lost wake-up
+    /// found on the old protocol needed at most 2.
+    fn check(start: Start, late_waker: bool) {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(move || {
+            let w = Arc::new(World::new(start));
+            let waker = {
+                let w = w.clone();
+                loom::thread::spawn(move || w.publish_and_wake())
+            };
+            let late = late_waker.then(|| {
+                let w = w.clone();
+                loom::thread::spawn(move || w.unpark())
+            });
+            w.wait_for_event(start);
+            waker.join().unwrap();
+            if let Some(late) = late {
+                late.join().unwrap();
+            }
+            assert_eq!(
+                w.parks.load(Relaxed),
+                w.readies.load(Relaxed),
+                "a G was readied without being parked (queued twice)"
+            );
+        });
+    }
+
+    /// The hang that made the spin channel lock look guilty: a stale token,
+    /// consumed by the G just before the publish becomes visible to it.
+    #[test]
+    fn a_stale_token_never_hides_a_published_event() {
+        check(Start::Notified, false);
+    }
+
+    #[test]
+    fn a_late_unpark_never_hides_a_published_event_from_a_stale_token() {
+        check(Start::Notified, true);
+    }
+
+    #[test]
+    fn a_late_unpark_never_hides_a_published_event_from_a_running_g() {
+        check(Start::Running, true);
+    }
+
+    #[test]
+    fn a_late_unpark_never_hides_a_published_event_from_a_parked_g() {
+        check(Start::Parked, true);
+    }
+}
+
+/// The loom models above on real hardware: x86 may reorder a store with a
+/// later load of another location (store buffering), which is exactly the
+/// reordering a lost wake-up needs. Against the old protocol (a plain load
+/// in unpark's pending-token branch) this test lost 3 to 32 wake-ups per
+/// run in 5 runs out of 5 on the 2-core EPYC VM the project measures on.
+#[cfg(all(test, not(loom)))]
+mod litmus {
+    use super::G;
+    use std::sync::atomic::{AtomicUsize, Ordering::*};
+
+    const ROUNDS: usize = 500_000;
+
+    /// Keeps the event off the cache lines of the G and the barrier.
+    #[repr(align(128))]
+    struct Padded<T>(T);
+
+    /// Two threads meet here each round, so that their next few
+    /// instructions overlap in time.
+    struct Barrier(AtomicUsize);
+
+    impl Barrier {
+        fn meet(&self, round: usize) {
+            self.0.fetch_add(1, AcqRel);
+            let mut spins = 0u32;
+            while self.0.load(Acquire) < 2 * round {
+                spins += 1;
+                if spins % 1024 == 0 {
+                    std::thread::yield_now(); // the other thread may need this CPU
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    }
+
+    /// Spin for a round-dependent while, so the two threads' instructions
+    /// meet at many different offsets over the rounds.
+    fn stagger(seed: usize) {
+        for _ in 0..seed % 61 {
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Each round a G holds a stale token (as left by an earlier
+    /// operation's late waker). A waker publishes the round's event and
+    /// unparks; at the same moment the G consumes its token, re-checks the
+    /// event and, not seeing it, commits a park (what `WaitCtx::wait` and
+    /// `Ticket::wait` do). A park that no `unpark` readied, with the event
+    /// published, is a lost wake-up.
+    #[test]
+    fn a_stale_token_never_hides_a_published_event_on_real_hardware() {
+        let g = Padded(G::new(1, || ()));
+        let g = &g.0;
+        let event = Padded(AtomicUsize::new(0));
+        let event = &event.0;
+        let start = Padded(Barrier(AtomicUsize::new(0)));
+        let start = &start.0;
+        // Round number * 2 + whether the waker's unpark readied the G.
+        let woke = AtomicUsize::new(0);
+        let (mut lost, mut doubled, mut parks) = (0, 0, 0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for round in 1..=ROUNDS {
+                    start.meet(round);
+                    stagger(round * 7);
+                    event.store(round, Release);
+                    let readied = g.unpark();
+                    woke.store(2 * round + readied as usize, Release);
+                }
+            });
+            // No assertion in here: a panic would leave the waker spinning
+            // in the barrier and the scope waiting for it.
+            for round in 1..=ROUNDS {
+                let _ = g.unpark(); // the stale token
+                start.meet(round);
+                stagger(round * 13);
+                let _ = g.take_token();
+                let parked = event.load(Acquire) != round && g.commit_park();
+                let readied = loop {
+                    let w = woke.load(Acquire);
+                    if w / 2 == round {
+                        break w % 2 == 1;
+                    }
+                    std::hint::spin_loop();
+                };
+                parks += parked as usize;
+                if parked && !readied {
+                    lost += 1;
+                    let _ = g.unpark(); // undo the park for the next round
+                }
+                if readied && !parked {
+                    doubled += 1;
+                }
+                let _ = g.take_token(); // the waker's token, if it left one
+            }
+        });
+        assert_eq!(
+            (lost, doubled),
+            (0, 0),
+            "lost and doubled wake-ups in {ROUNDS} rounds ({parks} parks)"
+        );
     }
 }

@@ -150,6 +150,12 @@ impl Sched {
     }
 
     fn pidleput(&self, l: &mut MutexGuard<'_, Locked>, p: &'static P) {
+        debug_assert!(
+            p.id < self.gomaxprocs(),
+            "P {} put on the idle list with GOMAXPROCS {}",
+            p.id,
+            self.gomaxprocs()
+        );
         p.status.store(P_IDLE, Relaxed);
         l.idle_p.push(p);
         self.npidle.fetch_add(1, SeqCst);
@@ -218,8 +224,19 @@ impl Sched {
 
     /// Step 3 of the protocol: release `p` to the idle list, or, if the
     /// global queue has work, take a batch of it instead.
+    ///
+    /// A P whose id is no longer below GOMAXPROCS (a `resize` shrank it after
+    /// the M's last check) is retired here instead: `resize` holds the same
+    /// lock while it changes GOMAXPROCS and prunes the idle list, so the
+    /// idle list only ever holds Ps below GOMAXPROCS.
     pub(crate) fn release_p_or_take_global(&'static self, p: &'static P) -> Option<Arc<G>> {
         let mut l = self.locked.lock();
+        if p.id >= self.gomaxprocs() {
+            // Its M found its queue empty, and only that M fills it.
+            debug_assert!(p.runq.is_empty());
+            p.status.store(P_DEAD, Relaxed);
+            return None;
+        }
         if !l.global.is_empty() {
             return self.global_get_locked(&mut l, p, super::p::BATCH_MAX);
         }

@@ -8,8 +8,11 @@
 //!   `count > 0` under that lock; the `done` that brings `count` to zero
 //!   takes the same lock before draining `waiters`. So a waiter either sees
 //!   zero, or is in the list when the last `done` drains it: no lost wake-up.
+//! * A waiter is in the list at most once per `wait`: it queues one ticket
+//!   and waits on it, so a spurious return from `park` (a stale token) does
+//!   not queue it again.
 
-use crate::runtime::park::{park, Waiter};
+use super::mutex::{ticket, Parked};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering::*};
 use std::sync::Arc;
@@ -48,7 +51,7 @@ pub struct WaitGroup {
 #[derive(Default)]
 struct Inner {
     count: AtomicI64,
-    waiters: Mutex<Vec<Waiter>>,
+    waiters: Mutex<Vec<Parked>>,
 }
 
 impl WaitGroup {
@@ -84,7 +87,7 @@ impl WaitGroup {
         if now == 0 {
             let waiters = std::mem::take(&mut *self.inner.waiters.lock());
             for w in waiters {
-                w.wake();
+                w.wake(1);
             }
         }
     }
@@ -92,16 +95,22 @@ impl WaitGroup {
     /// Block until the count is zero. Parks a calling goroutine; blocks a
     /// calling thread.
     pub fn wait(&self) {
-        loop {
-            {
-                let mut waiters = self.inner.waiters.lock();
-                if self.inner.count.load(Acquire) == 0 {
-                    return;
-                }
-                waiters.push(Waiter::current());
+        let ticket = {
+            let mut waiters = self.inner.waiters.lock();
+            if self.inner.count.load(Acquire) == 0 {
+                return;
             }
-            park();
-        }
+            let (parked, ticket) = ticket();
+            waiters.push(parked);
+            ticket
+        };
+        ticket.wait();
+    }
+
+    /// How many callers are queued in `wait` (for tests).
+    #[cfg(all(test, not(loom)))]
+    fn queued_waiters(&self) -> usize {
+        self.inner.waiters.lock().len()
     }
 
     /// Run `f` in a new goroutine counted by this WaitGroup: `add(1)`, then
@@ -132,5 +141,55 @@ impl std::fmt::Debug for WaitGroup {
         f.debug_struct("WaitGroup")
             .field("count", &self.count())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::WaitGroup;
+    use crate::runtime::park::Waiter;
+    use std::sync::{Arc, Mutex};
+
+    /// A goroutine in `wait` that is woken spuriously (stale tokens, as
+    /// unrelated wakers leave) stays queued once: it used to push itself
+    /// again after every spurious return from `park`.
+    #[test]
+    fn spurious_wakes_do_not_queue_a_waiter_twice() {
+        const SPURIOUS: usize = 10;
+        crate::run(|| {
+            let wg = WaitGroup::new();
+            wg.add(1);
+            let handles = Arc::new(Mutex::new(Vec::new()));
+            let waiter = {
+                let (wg, handles) = (wg.clone(), handles.clone());
+                crate::spawn(move || {
+                    handles
+                        .lock()
+                        .unwrap()
+                        .extend((0..SPURIOUS).map(|_| Waiter::current()));
+                    wg.wait();
+                })
+            };
+            let wait_until_queued = || {
+                while wg.queued_waiters() == 0 {
+                    crate::yield_now();
+                }
+            };
+            wait_until_queued();
+            let spurious: Vec<Waiter> = std::mem::take(&mut *handles.lock().unwrap());
+            assert_eq!(spurious.len(), SPURIOUS);
+            for w in spurious {
+                w.wake();
+                // Let the woken goroutine run, find nothing, and park again.
+                for _ in 0..10 {
+                    crate::yield_now();
+                }
+            }
+            wait_until_queued();
+            assert_eq!(wg.queued_waiters(), 1, "one wait, one queued waiter");
+            wg.done();
+            waiter.join().unwrap();
+            assert_eq!(wg.queued_waiters(), 0);
+        });
     }
 }
