@@ -14,18 +14,26 @@
 //!   (into the buffer or a receiver's slot) or returns its value in the error.
 //!
 //! # Locking
-//! One parking_lot raw mutex per channel. `select!` locks several channels
-//! at once, always in ascending address order (Go's `lockorder`), so two
-//! selects over the same channels cannot deadlock. Waiters are woken only
-//! after the lock is released.
+//! One spin lock per channel ([`ChanMutex`]). `select!` locks several
+//! channels at once, always in ascending address order (Go's `lockorder`),
+//! so two selects over the same channels cannot deadlock. Waiters are woken
+//! only after the lock is released, and nothing done under the lock blocks,
+//! parks or yields the goroutine: every critical section is a few dozen
+//! instructions, which is what makes a spin lock the right kind here.
+//!
+//! No wake-up depends on which lock this is: a waker publishes an outcome
+//! and then unparks with a read-modify-write that orders the publish
+//! before the goroutine's re-check (runtime/g.rs, "The invariant"). This
+//! lock was once reverted because a release-store unlock exposed a lost
+//! wake-up that parking_lot's CAS unlock had hidden; that protocol bug is
+//! fixed, and the lock choice below is made on speed alone.
 
 use super::array::Ring;
 use super::error::{TryRecvError, TrySendError};
 use super::waitq::{Sudog, WaitQueue};
 use super::zero::Rendezvous;
 use crate::runtime::park::Waiter;
-use parking_lot::lock_api::RawMutex as _;
-use parking_lot::RawMutex;
+use parking_lot::lock_api::RawMutex;
 use std::cell::UnsafeCell;
 use std::sync::atomic::AtomicUsize;
 
@@ -34,6 +42,28 @@ pub(crate) enum Flavor<T> {
     Zero(Rendezvous),
     Array(Ring<T>),
 }
+
+/// A channel's lock: `spin`'s test-and-test-and-set lock that, while the
+/// lock is taken, gives its CPU away (`sched_yield`) instead of spinning.
+///
+/// Why not parking_lot's mutex: its unlock is a compare-and-swap (so it can
+/// see parked waiters); this one's is a plain release store. Measured side
+/// by side (bench programs, three builds alternating for 7 rounds, medians,
+/// 2-core EPYC VM, 2026-12-01; parking_lot → spin): buffered cap 1024 1P1C
+/// 20.3 → 14.5 ns/msg and 4P4C 21.4 → 15.9 ns/msg; unbuffered ping-pong
+/// 169.9 → 174.5 ns (p=2) and 150.8 → 156.3 ns (p=1), select over two
+/// 141.8 → 143.8 ns — those three within the rounds' spread (±15 %).
+/// Why yield rather than spin: under contention (4 producers and 4
+/// consumers on 2 Ps) pure spinning kept both cores fighting over the
+/// channel's cache lines and ran 2.6× slower than parking; yielding at once
+/// lets the holder finish. No holder ever waits for anything while it
+/// holds the lock (see Locking above), so a waiter only ever waits for a
+/// short critical section.
+///
+/// Lock and unlock it only through the `RawMutex` trait, named in full:
+/// `SpinMutex` has an inherent `lock` that returns a guard, and calling it
+/// as a statement would unlock again at once.
+pub(crate) type ChanMutex = spin::mutex::SpinMutex<(), spin::relax::Yield>;
 
 /// What the lock protects.
 pub(crate) struct State<T> {
@@ -47,7 +77,7 @@ pub(crate) struct State<T> {
 }
 
 pub(crate) struct Chan<T> {
-    lock: RawMutex,
+    lock: ChanMutex,
     state: UnsafeCell<State<T>>,
     cap: usize,
     /// Live `Sender`s / `Receiver`s; the last one of either kind closes.
@@ -72,7 +102,7 @@ impl<T> Chan<T> {
             Flavor::Array(Ring::new(cap))
         };
         Chan {
-            lock: RawMutex::INIT,
+            lock: ChanMutex::INIT,
             state: UnsafeCell::new(State {
                 flavor,
                 closed: false,
@@ -92,13 +122,13 @@ impl<T> Chan<T> {
 
     /// Lock the channel.
     pub(crate) fn lock(&self) -> Locked<'_, T> {
-        self.lock.lock();
+        RawMutex::lock(&self.lock);
         Locked { chan: self }
     }
 
     /// Lock without a guard, for `select!` (which holds several locks).
     pub(crate) fn raw_lock(&self) {
-        self.lock.lock();
+        RawMutex::lock(&self.lock);
     }
 
     /// # Safety
@@ -106,7 +136,7 @@ impl<T> Chan<T> {
     /// reference from `raw_state` left.
     pub(crate) unsafe fn raw_unlock(&self) {
         // SAFETY: the caller holds the lock.
-        unsafe { self.lock.unlock() };
+        unsafe { RawMutex::unlock(&self.lock) };
     }
 
     /// # Safety
@@ -140,7 +170,7 @@ impl<T> std::ops::DerefMut for Locked<'_, T> {
 impl<T> Drop for Locked<'_, T> {
     fn drop(&mut self) {
         // SAFETY: a Locked exists only while its lock is held.
-        unsafe { self.chan.lock.unlock() };
+        unsafe { RawMutex::unlock(&self.chan.lock) };
     }
 }
 
