@@ -62,6 +62,22 @@ fn main() {
             close_racing_blocked_senders_loses_nothing,
         ),
         (
+            "buffered_values_are_dropped_with_the_last_receiver",
+            buffered_values_dropped_with_last_receiver,
+        ),
+        (
+            "a_message_owning_its_own_sender_is_dropped_once",
+            message_owning_its_own_sender_is_dropped_once,
+        ),
+        (
+            "a_panicking_destructor_in_the_drain_loses_no_other_value",
+            panicking_destructor_in_drain_loses_nothing,
+        ),
+        (
+            "spinning_on_try_operations_lets_the_partner_run",
+            spinning_on_try_operations_lets_the_partner_run,
+        ),
+        (
             "select_send_arm_never_fires_once_receivers_are_gone",
             send_arm_skips_orphaned_channel,
         ),
@@ -409,4 +425,150 @@ fn send_arm_panics_on_closed_channel() {
     });
     let err = h.join().unwrap_err();
     assert_eq!(err.downcast_ref::<&str>(), Some(&"send on closed channel"));
+}
+
+/// Counts its drops in a shared counter; panics when dropped if `bomb`.
+struct Counted {
+    drops: Arc<AtomicUsize>,
+    bomb: bool,
+}
+
+impl Counted {
+    fn new(drops: &Arc<AtomicUsize>) -> Counted {
+        Counted {
+            drops: drops.clone(),
+            bomb: false,
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+        if self.bomb {
+            panic!("a buffered value's destructor panics");
+        }
+    }
+}
+
+/// Run `f` on a goroutine and on a plain thread.
+fn on_goroutine_and_thread(f: fn()) {
+    gort::run(f);
+    std::thread::spawn(f).join().unwrap();
+}
+
+/// crossbeam-channel's `drop_unreceived`: the buffered values go the
+/// moment the last `Receiver` does, though a `Sender` is still alive.
+fn buffered_values_dropped_with_last_receiver() {
+    on_goroutine_and_thread(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = gort::chan::<Counted>(10);
+        for _ in 0..5 {
+            tx.send(Counted::new(&drops)).unwrap();
+        }
+        let rx2 = rx.clone();
+        drop(rx);
+        assert_eq!(drops.load(SeqCst), 0, "a receiver is left: nothing dropped");
+        drop(rx2);
+        assert_eq!(drops.load(SeqCst), 5, "dropped with the last receiver");
+        // A later send gets its value back, and nothing is buffered.
+        let back = tx.send(Counted::new(&drops)).unwrap_err().0;
+        assert_eq!(drops.load(SeqCst), 5);
+        drop(back);
+        assert_eq!(drops.load(SeqCst), 6);
+        assert_eq!(tx.len(), 0);
+        drop(tx);
+        assert_eq!(drops.load(SeqCst), 6, "nothing dropped twice");
+
+        // Closed by the sender first, then the receiver goes.
+        let (tx, rx) = gort::chan::<Counted>(4);
+        tx.send(Counted::new(&drops)).unwrap();
+        tx.send(Counted::new(&drops)).unwrap();
+        assert!(tx.close());
+        drop(rx);
+        assert_eq!(drops.load(SeqCst), 8);
+    });
+}
+
+/// A message that owns a `Sender` of its own channel, buffered in it: once
+/// both outside ends are gone it must be dropped (it used to keep the
+/// channel, and itself, alive for ever), and exactly once.
+fn message_owning_its_own_sender_is_dropped_once() {
+    struct Msg {
+        _own: gort::Sender<Msg>,
+        drops: Arc<AtomicUsize>,
+    }
+    impl Drop for Msg {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, SeqCst);
+        }
+    }
+    on_goroutine_and_thread(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = gort::chan::<Msg>(1);
+        tx.send(Msg {
+            _own: tx.clone(),
+            drops: drops.clone(),
+        })
+        .unwrap();
+        drop(tx);
+        assert_eq!(drops.load(SeqCst), 0);
+        drop(rx);
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// One buffered value's destructor panics while the last receiver drops
+/// the rest: the panic comes out of `drop`, every other value is still
+/// dropped, the process does not abort, and the channel stays usable for
+/// its senders (closed: they get their values back).
+fn panicking_destructor_in_drain_loses_nothing() {
+    on_goroutine_and_thread(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = gort::chan::<Counted>(8);
+        for i in 0..8 {
+            let mut v = Counted::new(&drops);
+            v.bomb = i == 3;
+            tx.send(v).unwrap();
+        }
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx)));
+        assert!(
+            panicked.is_err(),
+            "the destructor's panic comes out of drop"
+        );
+        assert_eq!(drops.load(SeqCst), 8, "every value dropped once");
+        let back = tx.try_send(Counted::new(&drops)).unwrap_err();
+        assert!(matches!(back, TrySendError::Closed(_)));
+    });
+}
+
+/// crossbeam's `zero::stress_iter` as goroutines: one side spins on
+/// `try_iter`/`try_send` and never blocks, the other blocks. At GOMAXPROCS=1
+/// the spinner must give up the P at its try-operations' checkpoints, or
+/// the blocked side never runs again (it used to hang).
+fn spinning_on_try_operations_lets_the_partner_run() {
+    // At GOMAXPROCS=1 every hand-off waits for a 10 ms time slice to end.
+    const COUNT: usize = 25;
+    gort::run(|| {
+        let (request_tx, request_rx) = gort::chan::<()>(0);
+        let (response_tx, response_rx) = gort::chan::<usize>(0);
+        let spinner = gort::spawn(move || {
+            let mut count = 0;
+            loop {
+                for x in response_rx.try_iter() {
+                    count += x;
+                    if count == COUNT {
+                        return count;
+                    }
+                }
+                let _ = request_tx.try_send(());
+            }
+        });
+        for () in request_rx.iter() {
+            if response_tx.send(1).is_err() {
+                break;
+            }
+        }
+        assert_eq!(spinner.join().unwrap(), COUNT);
+    });
 }

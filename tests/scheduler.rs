@@ -62,6 +62,10 @@ fn main() {
             waitgroup_negative_counter_panics,
         ),
         ("park_and_wake_race_stress", park_and_wake_race_stress),
+        (
+            "a_sleeper_wakes_on_time_while_every_p_spins",
+            a_sleeper_wakes_on_time_while_every_p_spins,
+        ),
     ])
 }
 
@@ -439,4 +443,47 @@ fn park_and_wake_race_stress() {
         total.load(SeqCst)
     });
     assert_eq!(total, ROUNDS * WIDTH);
+}
+
+/// Every P runs a goroutine that spins in `select!` with a `default` arm,
+/// while another goroutine sleeps 100 ms. The timer readies the sleeper on
+/// the global queue; a spinner preempted at its checkpoint must go behind
+/// it there (Go's rule), not back to its own P's local queue, where the
+/// sleeper would wait 61 time slices per P (it slept 1.2 s before).
+fn a_sleeper_wakes_on_time_while_every_p_spins() {
+    const NAP: Duration = Duration::from_millis(100);
+    // Generous for a loaded 2-core CI machine; a spinner's time slice is
+    // 10 ms, so the sleeper should wait about that long past its deadline.
+    const LIMIT: Duration = Duration::from_millis(350);
+    let procs = gort::runtime::gomaxprocs();
+    let slept = gort::run(move || {
+        let (stop_tx, stop_rx) = gort::chan::<()>(0);
+        let spinning = Arc::new(AtomicUsize::new(0));
+        let wg = WaitGroup::new();
+        for _ in 0..procs {
+            let (stop_rx, spinning) = (stop_rx.clone(), spinning.clone());
+            wg.go(move || {
+                spinning.fetch_add(1, SeqCst);
+                loop {
+                    gort::select! {
+                        <-stop_rx => break,
+                        default => {}
+                    }
+                }
+            });
+        }
+        while spinning.load(SeqCst) < procs {
+            gort::yield_now();
+        }
+        let start = std::time::Instant::now();
+        gort::time::sleep(NAP);
+        let slept = start.elapsed();
+        drop(stop_tx); // closed: every spinner's receive arm fires
+        wg.wait();
+        slept
+    });
+    assert!(
+        slept < LIMIT,
+        "slept {slept:?} for a {NAP:?} nap beside {procs} spinners (limit {LIMIT:?})"
+    );
 }

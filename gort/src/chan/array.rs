@@ -43,6 +43,11 @@ impl<T> Ring<T> {
         self.buf.pop_front()
     }
 
+    /// Take every buffered value out (the last receiver left).
+    pub(crate) fn take_all(&mut self) -> VecDeque<T> {
+        std::mem::take(&mut self.buf)
+    }
+
     /// A receiver meeting a blocked sender (so the ring is full): take the
     /// oldest value, and the sender's value joins the tail.
     pub(crate) fn exchange(&mut self, from_sender: T) -> T {

@@ -63,7 +63,10 @@ pub struct Sender<T> {
 /// The receiving end of a channel (Go's `<-chan T`). Cloning adds a
 /// receiver (each value goes to one of them). Receivers cannot close a
 /// channel; when the last one is dropped the channel closes, so senders
-/// get their values back instead of blocking forever.
+/// get their values back instead of blocking forever, and the values still
+/// buffered are dropped at once (Go's garbage collector would reclaim them;
+/// here their destructors run in that `drop`, after the channel is
+/// unlocked).
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
 }
@@ -77,7 +80,12 @@ impl<T: Send> Sender<T> {
     }
 
     /// Send `v` only if that can be done without waiting.
+    ///
+    /// A preemption checkpoint, like every channel operation: a goroutine
+    /// spinning on `try_send` lets the others on its P run once its time
+    /// slice is used up.
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        crate::checkpoint();
         let mut st = self.chan.lock();
         let wake = st.try_send(v)?;
         drop(st);
@@ -134,7 +142,12 @@ impl<T: Send> Receiver<T> {
     }
 
     /// Receive a value only if one is ready.
+    ///
+    /// A preemption checkpoint, like every channel operation: a goroutine
+    /// spinning on `try_recv` (or `try_iter`) lets the others on its P run
+    /// once its time slice is used up.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        crate::checkpoint();
         let mut st = self.chan.lock();
         let (v, wake) = st.try_recv()?;
         drop(st);
@@ -337,9 +350,24 @@ impl<T> Drop for Sender<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if self.chan.receivers.fetch_sub(1, AcqRel) == 1 {
-            close(&self.chan, true);
+            orphan(&self.chan);
         }
     }
+}
+
+/// The last receiver is gone: close the channel (unless its senders did)
+/// and drop every buffered value, since nobody can receive it any more.
+/// The values are dropped after the lock is released and the blocked
+/// senders are woken: a destructor may use this channel, or panic — then
+/// the panic leaves this `drop`, but every other value is dropped still
+/// (a `VecDeque` finishes dropping its elements while unwinding).
+fn orphan<T>(chan: &Chan<T>) {
+    let mut st = chan.lock();
+    let wakes = st.close(true).unwrap_or_default();
+    let unreceivable = st.take_unreceivable();
+    drop(st);
+    wake_all(wakes);
+    drop(unreceivable);
 }
 
 /// Receives until the channel is closed and drained; see [`Receiver::iter`].

@@ -13,6 +13,10 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 pub(crate) enum Switch {
     /// `yield_now`: still runnable; requeue at the tail of the local queue.
     Yield,
+    /// Preempted at a checkpoint (its time slice is used up): still
+    /// runnable; requeue on the global queue, behind whatever other Ps and
+    /// plain threads (timers) readied meanwhile (Go's gopreempt_m).
+    Preempt,
     /// Waiting for an `unpark` (see `g.rs` for the token protocol).
     Park,
     /// The goroutine's function returned.

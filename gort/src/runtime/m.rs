@@ -124,6 +124,16 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
                     .push_back(g, |batch| rt().sched.global_put_batch(batch));
                 break;
             }
+            Switch::Preempt => {
+                // The global queue, not the local one (Go's goschedImpl):
+                // a busy P looks at the global queue only every 61st slice
+                // while its local queue has work, so a G readied there — by
+                // a timer, or a plain thread — would wait 61 slices behind
+                // a goroutine that spins through its checkpoints.
+                rt().sched.global_put(g);
+                rt().sched.wakep();
+                break;
+            }
             Switch::Park => {
                 if g.commit_park() {
                     break; // a waker now owns making it runnable

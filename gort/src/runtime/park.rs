@@ -87,6 +87,18 @@ pub(crate) fn ready(g: Arc<G>) {
     }
 }
 
+/// Give up the P because the time slice is used up (sysmon asked); the
+/// caller stays runnable, on the global queue (cf. gopreempt_m). No-op on a
+/// plain thread or while panicking (no stack switch then, see `park`).
+pub(crate) fn preempt() {
+    let g = context::current_g();
+    if g.is_null() || std::thread::panicking() {
+        return;
+    }
+    // SAFETY: we are running on this G, so it is alive.
+    unsafe { &*g }.suspend(Switch::Preempt);
+}
+
 /// Let other goroutines run; the caller stays runnable (runtime.Gosched).
 pub(crate) fn yield_now() {
     let g = context::current_g();

@@ -4,10 +4,11 @@
 //! Each round it looks at every running P: if a P has run the same time
 //! slice (same `schedtick`) for 10 ms, it asks for preemption by setting the
 //! P's `preempt` flag and bumping the global `PREEMPT_PENDING` count. The flag
-//! is honoured at the next checkpoint (`gort::checkpoint`, every blocking
-//! operation) and by the scheduler, which then stops letting `runnext` inherit
-//! the slice, so two goroutines handing work back and forth cannot starve the
-//! rest of their P. Now and then it also scavenges idle goroutine stacks.
+//! is honoured at the next checkpoint (`gort::checkpoint`, every channel
+//! operation, `try_*` included), which sends the goroutine to the back of
+//! the global queue, and by the scheduler, which then stops letting
+//! `runnext` inherit the slice, so two goroutines handing work back and
+//! forth cannot starve the rest of their P. Now and then it also scavenges idle goroutine stacks.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
 //! (Go's numbers).
@@ -126,14 +127,15 @@ pub(crate) fn checkpoint() {
     }
 }
 
-/// Yield if it is *this* goroutine's P that was asked to preempt. Out of
+/// Give up the P if it is *this* goroutine's P that was asked to preempt
+/// (the goroutine goes to the global queue: see `Switch::Preempt`). Out of
 /// line so the fast path above holds no thread-local access (DESIGN §4/§9).
 #[inline(never)]
 #[cold]
 fn checkpoint_slow() {
     if let Some(p) = super::context::current_p() {
-        if p.preempt.load(Relaxed) && !super::context::current_g().is_null() {
-            super::park::yield_now();
+        if p.preempt.load(Relaxed) {
+            super::park::preempt();
         }
     }
 }
