@@ -347,27 +347,31 @@ fn gomaxprocs_query_and_set() {
 /// list (the runtime asserts that in this debug-assertions build; before
 /// the fix an M that had checked its P just before a shrink put it there).
 fn gomaxprocs_flips_while_ms_go_idle() {
-    const ROUNDS: usize = 2_000;
+    const MIN_ROUNDS: usize = 2_000;
+    const MIN_FLIPS: usize = 2_000;
     const BURST: usize = 8;
     let shape = gort::runtime::gomaxprocs();
     let stop = Arc::new(AtomicBool::new(false));
+    let flips = Arc::new(AtomicUsize::new(0));
     let flipper = {
-        let stop = stop.clone();
+        let (stop, flips) = (stop.clone(), flips.clone());
         std::thread::spawn(move || {
-            let mut flips = 0usize;
             while !stop.load(Relaxed) {
                 for n in [8, 1, 4, 2] {
                     gort::runtime::set_gomaxprocs(n);
-                    flips += 1;
+                    flips.fetch_add(1, Relaxed);
                     std::thread::yield_now();
                 }
             }
-            flips
         })
     };
-    let done = gort::run(|| {
+    let counted = flips.clone();
+    let (rounds, done) = gort::run(move || {
         let done = Arc::new(AtomicUsize::new(0));
-        for _ in 0..ROUNDS {
+        let mut rounds = 0;
+        // Until both sides have done enough: the flipper is a plain thread
+        // and may not even have started when the first bursts finish.
+        while rounds < MIN_ROUNDS || counted.load(Relaxed) < MIN_FLIPS {
             let wg = WaitGroup::new();
             for _ in 0..BURST {
                 let done = done.clone();
@@ -377,14 +381,15 @@ fn gomaxprocs_flips_while_ms_go_idle() {
                 });
             }
             wg.wait(); // every M may go idle here
+            rounds += 1;
         }
-        done.load(SeqCst)
+        (rounds, done.load(SeqCst))
     });
     stop.store(true, Relaxed);
-    let flips = flipper.join().unwrap();
+    flipper.join().unwrap();
     gort::runtime::set_gomaxprocs(shape);
-    assert_eq!(done, ROUNDS * BURST);
-    assert!(flips > 0);
+    assert_eq!(done, rounds * BURST);
+    assert!(flips.load(Relaxed) >= MIN_FLIPS);
 }
 
 fn waitgroup_blocks_plain_threads() {

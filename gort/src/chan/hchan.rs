@@ -33,7 +33,6 @@ use super::error::{TryRecvError, TrySendError};
 use super::waitq::{Sudog, WaitQueue};
 use super::zero::Rendezvous;
 use crate::runtime::park::Waiter;
-use parking_lot::lock_api::RawMutex;
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicUsize;
@@ -61,10 +60,30 @@ pub(crate) enum Flavor<T> {
 /// holds the lock (see Locking above), so a waiter only ever waits for a
 /// short critical section.
 ///
-/// Lock and unlock it only through the `RawMutex` trait, named in full:
-/// `SpinMutex` has an inherent `lock` that returns a guard, and calling it
-/// as a statement would unlock again at once.
-pub(crate) type ChanMutex = spin::mutex::SpinMutex<(), spin::relax::Yield>;
+/// A newtype with raw `lock`/`unlock` only: `SpinMutex`'s own `lock`
+/// returns a guard, and calling it as a statement would unlock again at
+/// once (a trap the first version of this lock fell into).
+pub(crate) struct ChanMutex(spin::mutex::SpinMutex<(), spin::relax::Yield>);
+
+impl ChanMutex {
+    const fn new() -> ChanMutex {
+        ChanMutex(spin::mutex::SpinMutex::new(()))
+    }
+
+    /// Take the lock; it stays taken until `unlock`.
+    #[inline]
+    fn lock(&self) {
+        std::mem::forget(self.0.lock());
+    }
+
+    /// # Safety
+    /// The caller holds the lock (its own `lock` call, not yet unlocked).
+    #[inline]
+    unsafe fn unlock(&self) {
+        // SAFETY: the caller holds the lock, whose guard was forgotten.
+        unsafe { self.0.force_unlock() };
+    }
+}
 
 /// What the lock protects.
 pub(crate) struct State<T> {
@@ -103,7 +122,7 @@ impl<T> Chan<T> {
             Flavor::Array(Ring::new(cap))
         };
         Chan {
-            lock: ChanMutex::INIT,
+            lock: ChanMutex::new(),
             state: UnsafeCell::new(State {
                 flavor,
                 closed: false,
@@ -123,13 +142,13 @@ impl<T> Chan<T> {
 
     /// Lock the channel.
     pub(crate) fn lock(&self) -> Locked<'_, T> {
-        RawMutex::lock(&self.lock);
+        self.lock.lock();
         Locked { chan: self }
     }
 
     /// Lock without a guard, for `select!` (which holds several locks).
     pub(crate) fn raw_lock(&self) {
-        RawMutex::lock(&self.lock);
+        self.lock.lock();
     }
 
     /// # Safety
@@ -137,7 +156,7 @@ impl<T> Chan<T> {
     /// reference from `raw_state` left.
     pub(crate) unsafe fn raw_unlock(&self) {
         // SAFETY: the caller holds the lock.
-        unsafe { RawMutex::unlock(&self.lock) };
+        unsafe { self.lock.unlock() };
     }
 
     /// # Safety
@@ -171,7 +190,7 @@ impl<T> std::ops::DerefMut for Locked<'_, T> {
 impl<T> Drop for Locked<'_, T> {
     fn drop(&mut self) {
         // SAFETY: a Locked exists only while its lock is held.
-        unsafe { RawMutex::unlock(&self.chan.lock) };
+        unsafe { self.chan.lock.unlock() };
     }
 }
 

@@ -83,7 +83,8 @@ impl<T: Send> Sender<T> {
     ///
     /// A preemption checkpoint, like every channel operation: a goroutine
     /// spinning on `try_send` lets the others on its P run once its time
-    /// slice is used up.
+    /// slice is used up. So, as across a blocking `send`, do not hold a
+    /// `std::sync::MutexGuard` or a thread-local borrow across it.
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -145,7 +146,8 @@ impl<T: Send> Receiver<T> {
     ///
     /// A preemption checkpoint, like every channel operation: a goroutine
     /// spinning on `try_recv` (or `try_iter`) lets the others on its P run
-    /// once its time slice is used up.
+    /// once its time slice is used up. So, as across a blocking `recv`, do
+    /// not hold a `std::sync::MutexGuard` or a thread-local borrow across it.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         crate::checkpoint();
         let mut st = self.chan.lock();

@@ -38,10 +38,12 @@
 //! * U before R: R reads from U or from a later RMW; since RMWs continue
 //!   a release sequence, U's release synchronizes with R's acquire, the
 //!   publish happens-before R, and the G's re-check after R sees it.
-//! * R before U: if R was a successful commit_park, U reads PARKED and
-//!   readies the G; otherwise U reads RUNNING or NOTIFIED and leaves a
-//!   token that the G's next `park` (or commit) consumes — the first case
-//!   again, one round later.
+//! * R before U: if R was a successful commit_park, the G stays PARKED
+//!   until the first unpark after it, which reads PARKED and readies it
+//!   (that may be U, or an earlier waker — then U leaves a token, below).
+//!   Otherwise U reads RUNNING or NOTIFIED and leaves a token that the G's
+//!   next `take_token` or commit consumes — the first case again, one
+//!   round later.
 //!
 //! So a G never parks with a published outcome it has not seen and nobody
 //! left to ready it, and exactly one party (the M that failed to commit,
@@ -332,7 +334,11 @@ mod loom_tests {
     /// publishes (a `WaitCtx` going FIRED, a ticket's signal), the lock the
     /// waker publishes under (a channel's), and a run queue that readied Gs
     /// go to — a `Notify`, so a G nobody readies blocks for ever and loom
-    /// reports the deadlock.
+    /// reports the deadlock. The G never takes the lock, so the lock orders
+    /// nothing for it: that is the point. The model's unlock is a release
+    /// CAS, as parking_lot's (which hid the bug on x86); the channel lock
+    /// in use is a release store, weaker still, and the protocol must not
+    /// depend on either.
     struct World {
         g: G,
         event: AtomicUsize,
@@ -420,12 +426,13 @@ mod loom_tests {
     /// earlier operation — unparks it too. The G must see the event, and be
     /// readied exactly once per committed park.
     ///
-    /// Three threads are explored with at most 3 preemptions each (tokio's
-    /// CI uses 2–3): unbounded, a model takes minutes; every lost wake-up
-    /// found on the old protocol needed at most 2.
+    /// Explored with at most 3 preemptions per execution (tokio's CI uses
+    /// 2–3; `LOOM_MAX_PREEMPTIONS` overrides it): unbounded, the
+    /// three-thread models take minutes, and every lost wake-up found on
+    /// the old protocol needed at most 2.
     fn check(start: Start, late_waker: bool) {
         let mut model = loom::model::Builder::new();
-        model.preemption_bound = Some(3);
+        model.preemption_bound.get_or_insert(3);
         model.check(move || {
             let w = Arc::new(World::new(start));
             let waker = {
@@ -550,12 +557,18 @@ mod litmus {
                 stagger(round * 13);
                 let _ = g.take_token();
                 let parked = event.load(Acquire) != round && g.commit_park();
+                let mut spins = 0u32;
                 let readied = loop {
                     let w = woke.load(Acquire);
                     if w / 2 == round {
                         break w % 2 == 1;
                     }
-                    std::hint::spin_loop();
+                    spins += 1;
+                    if spins % 1024 == 0 {
+                        std::thread::yield_now(); // the waker may need this CPU
+                    } else {
+                        std::hint::spin_loop();
+                    }
                 };
                 parks += parked as usize;
                 if parked && !readied {

@@ -114,7 +114,7 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
         // A fresh time slice. Only this M writes schedtick.
         p.schedtick
             .store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
-        rt().sysmon.clear_preempt(p);
+        super::sysmon::clear_preempt(p);
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {

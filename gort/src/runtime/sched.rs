@@ -46,6 +46,7 @@
 use super::g::G;
 use super::m::{Retired, M};
 use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
+use super::sysmon::clear_preempt;
 use crate::loom_shim::{fence, AtomicUsize};
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::VecDeque;
@@ -137,7 +138,7 @@ impl Sched {
         l.idle_p.retain(|p| {
             let keep = p.id < n;
             if !keep {
-                p.status.store(P_DEAD, Relaxed);
+                mark_dead(p);
             }
             keep
         });
@@ -156,6 +157,7 @@ impl Sched {
             p.id,
             self.gomaxprocs()
         );
+        clear_preempt(p);
         p.status.store(P_IDLE, Relaxed);
         l.idle_p.push(p);
         self.npidle.fetch_add(1, SeqCst);
@@ -234,7 +236,7 @@ impl Sched {
         if p.id >= self.gomaxprocs() {
             // Its M found its queue empty, and only that M fills it.
             debug_assert!(p.runq.is_empty());
-            p.status.store(P_DEAD, Relaxed);
+            mark_dead(p);
             return None;
         }
         if !l.global.is_empty() {
@@ -277,7 +279,7 @@ impl Sched {
         }
         let gs = p.runq.drain();
         self.global_extend(&mut l, gs);
-        p.status.store(P_DEAD, Relaxed);
+        mark_dead(p);
         let next = self.pidleget(&mut l);
         drop(l);
         self.wakep();
@@ -340,6 +342,13 @@ impl Sched {
         self.global_len.store(l.global.len(), SeqCst);
         Some(first)
     }
+}
+
+/// Take `p` out of service (its id is at or above GOMAXPROCS); the caller
+/// holds the scheduler lock.
+fn mark_dead(p: &P) {
+    clear_preempt(p);
+    p.status.store(P_DEAD, Relaxed);
 }
 
 /// The submitter's half of the Dekker pair (protocol step 1): called after

@@ -8,7 +8,8 @@
 //! operation, `try_*` included), which sends the goroutine to the back of
 //! the global queue, and by the scheduler, which then stops letting
 //! `runnext` inherit the slice, so two goroutines handing work back and
-//! forth cannot starve the rest of their P. Now and then it also scavenges idle goroutine stacks.
+//! forth cannot starve the rest of their P. Now and then it also scavenges
+//! idle goroutine stacks.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
 //! (Go's numbers).
@@ -48,12 +49,15 @@ impl Sysmon {
             super::fatal(&format!("cannot start sysmon: {e}"));
         }
     }
+}
 
-    /// The owner of `p` starts a new time slice: drop any preemption request.
-    pub(crate) fn clear_preempt(&self, p: &P) {
-        if p.preempt.load(Relaxed) && p.preempt.swap(false, Relaxed) {
-            PREEMPT_PENDING.fetch_sub(1, Relaxed);
-        }
+/// `p` starts a new time slice, or leaves service (goes idle or is
+/// retired): drop any preemption request, so that `PREEMPT_PENDING` counts
+/// only Ps that are running an over-long slice — else every checkpoint in
+/// the program would keep taking the slow path.
+pub(crate) fn clear_preempt(p: &P) {
+    if p.preempt.load(Relaxed) && p.preempt.swap(false, Relaxed) {
+        PREEMPT_PENDING.fetch_sub(1, Relaxed);
     }
 }
 
