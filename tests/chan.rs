@@ -1,4 +1,4 @@
-//! Channels through the public API, under GOMAXPROCS 1, 2 and 8: the
+//! Channels through the public API, under GOMAXPROCS 1, 2, 8, 16 and 64: the
 //! semantics API.md promises, between goroutines and plain threads, and
 //! stress tests that count every message (no loss, no duplicate).
 

@@ -1,7 +1,7 @@
 //! The scheduler, through the public API: goroutines run, park, wake, migrate
 //! and get stolen; `run`, `spawn`, `JoinHandle`, `WaitGroup` and the
 //! `runtime` functions behave as documented. Every test runs under
-//! GOMAXPROCS 1, 2 and 8 (see common/mod.rs).
+//! GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs).
 
 mod common;
 

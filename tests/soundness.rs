@@ -1,6 +1,6 @@
 //! DESIGN §9 in tests: what stack switching must not break. Built optimized
 //! (see `[profile.test]`), because the hazard is the optimizer caching a
-//! thread-local's address across a switch; run under GOMAXPROCS 1, 2 and 8.
+//! thread-local's address across a switch; run under GOMAXPROCS 1, 2, 8, 16 and 64.
 
 mod common;
 

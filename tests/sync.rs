@@ -1,7 +1,7 @@
 //! gort::sync beyond WaitGroup, through the public API: `Mutex` (exclusion,
 //! parking, starvation mode), `RwLock` (shared readers, exclusive writers,
 //! writer preference), `Once`, `Cond` and goroutine-local storage. Every
-//! test runs under GOMAXPROCS 1, 2 and 8 (see common/mod.rs); a hang — the
+//! test runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs); a hang — the
 //! symptom of a lost wake-up or of a lock that blocks its thread — is turned
 //! into a failure by the harness's watchdog.
 

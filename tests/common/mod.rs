@@ -1,6 +1,9 @@
 //! Shared by the integration tests: run every test under several runtime
-//! shapes — GOMAXPROCS 1, 2 and 8 — so a bug that needs parallelism, or its
-//! absence, cannot hide (as tokio's rt_common.rs does for its flavours).
+//! shapes — GOMAXPROCS 1, 2 and 8, and oversubscribed at 16 and 64 (far
+//! more Ps than the 2 cores CI has, where a P's thread is often descheduled
+//! mid-slice) — so a bug that needs parallelism, its absence, or
+//! contention cannot hide (as tokio's rt_common.rs does for its flavours).
+//! All five shapes add about 10 s to a test run on 2 cores.
 //!
 //! gort has one runtime per process, so the shapes are applied one after
 //! another with `set_gomaxprocs`, and the trials run on one harness thread
@@ -12,7 +15,7 @@ use libtest_mimic::{Arguments, Trial};
 use std::time::{Duration, Instant};
 
 /// The GOMAXPROCS values every test runs under.
-pub const SHAPES: [usize; 3] = [1, 2, 8];
+pub const SHAPES: [usize; 5] = [1, 2, 8, 16, 64];
 
 /// A test still running after this long has hung (a lost wake-up looks
 /// like that): the process reports it and fails instead of stalling CI.
