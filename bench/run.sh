@@ -5,6 +5,9 @@
 # medians with ratios to Go (also written to results/latest.md).
 #
 # Usage: bash bench/run.sh [workload ...]        (default: all workloads below)
+#        bash bench/run.sh scale                 (spawn, skynet and buffered 4P4C at
+#                       GOMAXPROCS 1, 2, 4 and 8, gort and Go: throughput per P,
+#                       written to results/scale.md)
 # Env:   BENCH_ROUNDS   rounds per workload/impl      (default 5)
 #        BENCH_PROCS    GOMAXPROCS / worker threads   (default 2 = cores)
 #        BENCH_IMPLS    implementations to run        (default "gort go tokio may cb flume";
@@ -28,8 +31,14 @@ cd "$BENCH_DIR"
 
 ROUNDS="${BENCH_ROUNDS:-5}"
 PROCS="${BENCH_PROCS:-2}"
-IMPLS="${BENCH_IMPLS:-gort go tokio may cb flume}"
 TIMEOUT="${BENCH_TIMEOUT:-60}"
+SCALE=""
+if [[ "${1:-}" == scale ]]; then SCALE=1; shift; fi
+if [[ -n "$SCALE" ]]; then
+    IMPLS="${BENCH_IMPLS:-gort go}"
+else
+    IMPLS="${BENCH_IMPLS:-gort go tokio may cb flume}"
+fi
 
 # A row runs `program N args...` (program defaults to the row's name: go/<program>.go,
 # src/bin/<program>_<impl>.rs) with GOMAXPROCS set; its RESULT lines are filed under
@@ -46,6 +55,18 @@ select2         2000000    $PROCS
 skynet          1000000    $PROCS
 parked          100000     $PROCS
 "
+# `run.sh scale`: how throughput per P holds up as Ps are added. On this
+# project's 2-core machine it can only fall past 2 Ps; on a bigger machine
+# the same command shows how far gort (and Go) scale.
+if [[ -n "$SCALE" ]]; then
+    WORKLOADS=""
+    for p in 1 2 4 8; do
+        WORKLOADS+="spawn@$p 1000000 $p spawn
+skynet@$p 1000000 $p skynet
+buffered4p4c@$p 5000000 $p buffered 4 4
+"
+    done
+fi
 
 CACHE="$BENCH_DIR/.cache"
 mkdir -p "$CACHE/go-bin" "$CACHE/logs" "$BENCH_DIR/results"
@@ -179,13 +200,14 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 
 # ---------------------------------------------------------------- 4. table
-# Only a full run (all workloads, default sizes) replaces results/latest.md.
-REPORT="$BENCH_DIR/results/latest.md"
+# Only a full run (all workloads, default sizes) replaces results/latest.md
+# (or, for `scale`, results/scale.md).
+if [[ -n "$SCALE" ]]; then REPORT="$BENCH_DIR/results/scale.md"; else REPORT="$BENCH_DIR/results/latest.md"; fi
 if [[ -n "${BENCH_N:-}" || "$selected" != "$(echo $all_workloads)" ]]; then REPORT="$CACHE/partial.md"; fi
 sizes=""
 for w in $selected; do sizes+="$w=${BENCH_N:-$(wl_field "$w" 2)} "; done
 python3 "$BENCH_DIR/summarize.py" "$RAW" --rounds "$ROUNDS" --procs "$PROCS" --go "$GO_BIN" \
-    --lock "$BENCH_DIR/Cargo.lock" --sizes "$sizes" --busy-runs "$BUSY_RUNS" >"$REPORT"
+    --lock "$BENCH_DIR/Cargo.lock" --sizes "$sizes" --busy-runs "$BUSY_RUNS" ${SCALE:+--scale} >"$REPORT"
 echo
 cat "$REPORT"
 log "written to ${REPORT#"$BENCH_DIR/"} (raw lines: .cache/raw.txt, logs: .cache/logs/)"

@@ -57,6 +57,52 @@ def fmt(v):
     return f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
 
 
+def throughput(unit, n, v):
+    """Operations per second from a row's median `v` in `unit` (N = n)."""
+    if unit.startswith("ns/"):
+        return 1e9 / v, unit[3:] + "s/s"
+    if unit == "ms":  # the whole run of N operations
+        return n * 1e3 / v, "ops/s"
+    return None, None
+
+
+def per_p_table(workloads, cols, units, sizes, median):
+    """For `run.sh scale`: rows W@P become one line per workload and
+    implementation, with throughput per P at each P and the ratio of the
+    widest to P=1 (1.00 = perfect scaling)."""
+    groups = OrderedDict()
+    for w in workloads:
+        if "@" in w and "." not in w:
+            base, p = w.split("@")
+            groups.setdefault(base, []).append(int(p))
+    ps = sorted({p for g in groups.values() for p in g})
+    out = ["", "Throughput per P (higher is better; the last column is per-P throughput at "
+           f"{ps[-1]} Ps over that at {ps[0]}: 1.00 is perfect scaling, and past the "
+           "machine's core count it can only fall):", ""]
+    out.append("| workload | impl | per P in | " + " | ".join(f"P={p}" for p in ps)
+               + f" | {ps[-1]}P/{ps[0]}P |")
+    out.append("|---|---|---|" + "---:|" * (len(ps) + 1))
+    for base, gps in groups.items():
+        for i in cols:
+            cells, first, last, label = [], None, None, "?"
+            for p in ps:
+                w = f"{base}@{p}"
+                m = median(w, i) if p in gps else None
+                t, lab = throughput(units.get(w, "?"), int(sizes.get(w, "0") or 0), m) if m else (None, None)
+                if t is None:
+                    cells.append("–")
+                    continue
+                label = lab
+                per_p = t / p
+                first = per_p if first is None else first
+                last = per_p
+                cells.append(f"{per_p / 1e6:,.2f} M")
+            ratio = f"{last / first:.2f}" if first and last else "–"
+            out.append(f"| {base} | {NAMES.get(i, i)} | {label} | " + " | ".join(cells)
+                       + f" | {ratio} |")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("raw")
@@ -66,6 +112,8 @@ def main():
     ap.add_argument("--lock", default="Cargo.lock")
     ap.add_argument("--busy-runs", type=int, default=0)
     ap.add_argument("--sizes", default="", help='"workload=N ..." as run')
+    ap.add_argument("--scale", action="store_true",
+                    help="rows are <workload>@<procs>: add throughput per P")
     args = ap.parse_args()
 
     sizes = dict(kv.split("=", 1) for kv in args.sizes.split() if "=" in kv)
@@ -124,7 +172,8 @@ def main():
 
     out = []
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out.append(f"# gort benchmarks — latest run ({now})\n")
+    title = "scaling run" if args.scale else "latest run"
+    out.append(f"# gort benchmarks — {title} ({now})\n")
     out.append(
         f"Machine: {cpu_model()}, {sh('nproc')} cores, {platform.system()} {platform.release()}. "
         f"{sh(args.go, 'version')}; {sh('rustc', '--version')}; "
@@ -154,6 +203,8 @@ def main():
                 m = median(w, i)
                 row.append(f"{m / g:.2f}×" if m is not None and g else "–")
         out.append("| " + " | ".join(row) + " |")
+    if args.scale:
+        out.extend(per_p_table(workloads, cols, units, sizes, median))
     notes = []
     for (w, i), ns in small_n.items():
         notes.append(f"{NAMES.get(i, i)} ran {w} with N = {', '.join(f'{x:,}' for x in sorted(ns))} "
