@@ -52,6 +52,7 @@ pingpong-p1     1000000    1           pingpong
 buffered1p1c    5000000    $PROCS      buffered  1 1
 buffered4p4c    5000000    $PROCS      buffered  4 4
 select2         2000000    $PROCS
+threadring      10000000   $PROCS
 skynet          1000000    $PROCS
 parked          100000     $PROCS
 "

@@ -28,8 +28,8 @@
 //! one run (bench programs, builds alternating, 7 rounds, medians, 2-core
 //! EPYC VM, 2026-12-01; ring → crossbeam): skynet 245 → 454 ms (1.85×
 //! slower; peak RSS 58 → 206 MiB), spawn 142.7 → 127.7 ns at 2 Ps but
-//! 103 → 118.5 ns at 8, ping-pong, select, buffered and gosched within the
-//! rounds' spread. The ring stays. (crossbeam's local queue never
+//! 103 → 118.5 ns at 8, thread-ring 94.4 → 96.5 ns/hop, ping-pong,
+//! select, buffered and gosched within the rounds' spread. The ring stays. (crossbeam's local queue never
 //! overflows to the global queue, which is why spawn from one goroutine at
 //! 2 Ps gained; skynet lost to its per-steal epoch pinning and to stealing
 //! from an unbounded, breadth-first-filled queue.)
