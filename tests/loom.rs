@@ -30,7 +30,7 @@ fn loom_models_of_the_lock_free_core_pass() {
         "loom models failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("test result: ok. 7 passed"),
-        "expected 7 loom models:\n{stdout}"
+        stdout.contains("test result: ok. 9 passed"),
+        "expected 9 loom models:\n{stdout}"
     );
 }

@@ -64,6 +64,7 @@
 
 extern crate self as gort;
 
+mod batch_pool;
 pub mod chan;
 mod config;
 mod loom_shim;

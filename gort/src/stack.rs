@@ -21,19 +21,22 @@
 //!
 //! # Pooling (no system call on the spawn hot path)
 //! Free stacks live in a per-P cache (owned by the P, no locking) that
-//! exchanges batches with a global pool. Only a global pool miss maps a new
-//! slab. Stacks that sit unused in the global pool are scavenged in the
+//! exchanges batches of `CACHE_BATCH` with a global pool, itself lock-free
+//! (`batch_pool.rs`). Only a global pool miss maps a new slab. Stacks that sit unused in the global pool are scavenged in the
 //! background by sysmon (cf. Go's background scavenger): if a stack was ever
 //! used below its top `HOT_BYTES`, those cold pages are released with
 //! `MADV_DONTNEED`, so one deep recursion does not pin memory forever. The
 //! pool hands out recently used ("warm") stacks first, so a stack in steady
-//! reuse is never scavenged and spawning stays free of system calls.
+//! reuse is never scavenged and spawning stays free of system calls. (A P
+//! that refills while sysmon holds the warm batches it is scrubbing may map
+//! a slab it did not need: address space, not memory, and rare.)
 //!
 //! # Overflow
 //! Every slab is registered in a fixed table the SIGSEGV handler (see
 //! `overflow.rs`) can read without locking or allocating; each slot records the
 //! id of the goroutine running on it, so the report can name the goroutine.
 
+use crate::batch_pool::BatchPool;
 use corosensei::stack::{Stack as CoroStack, StackPointer};
 use parking_lot::Mutex;
 use std::io;
@@ -51,6 +54,8 @@ const HOT_BYTES: usize = 16 * 1024;
 /// pool (cf. Go's per-P stack cache, `_StackCacheSize`). A guess.
 pub(crate) const CACHE_MAX: usize = 64;
 const CACHE_BATCH: usize = CACHE_MAX / 2;
+// A fresh slab is split into whole batches.
+const _: () = assert!(SLAB_STACKS % CACHE_BATCH == 0);
 /// `madvise` advice from Linux 6.13 `include/uapi/asm-generic/mman-common.h`.
 const MADV_GUARD_INSTALL: libc::c_int = 102;
 
@@ -252,62 +257,58 @@ fn register_slab(info: SlabInfo) -> Result<(), SlabError> {
     Ok(())
 }
 
-/// The global pool of free stacks, shared by all Ps.
+/// The global pool of free stacks, shared by all Ps: batches of exactly
+/// `CACHE_BATCH`, split by whether the scavenger has been over them.
 pub(crate) struct StackPool {
     stack_size: usize,
-    lists: Mutex<FreeLists>,
-}
-
-/// Free stacks, split by whether the scavenger has been over them.
-#[derive(Default)]
-struct FreeLists {
     /// Returned by a P since the last scavenge; handed out first.
-    warm: Vec<Stack>,
-    /// Scavenged: cold pages released.
-    clean: Vec<Stack>,
+    warm: BatchPool<Stack>,
+    /// Scavenged (cold pages released) or never used.
+    clean: BatchPool<Stack>,
 }
 
 impl StackPool {
     pub(crate) fn new(stack_size: usize) -> Self {
         StackPool {
             stack_size,
-            lists: Mutex::new(FreeLists::default()),
+            warm: BatchPool::new(),
+            clean: BatchPool::new(),
         }
     }
 
     /// Refill an empty per-P cache with a batch, mapping a slab on a miss.
     pub(crate) fn refill(&self, cache: &mut Vec<Stack>) -> Result<(), SlabError> {
-        let mut lists = self.lists.lock();
-        let FreeLists { warm, clean } = &mut *lists;
-        for list in [warm, clean] {
-            let take = list.len().min(CACHE_BATCH - cache.len());
-            let at = list.len() - take;
-            cache.extend(list.drain(at..));
-        }
-        if !cache.is_empty() {
-            return Ok(());
-        }
-        drop(lists);
-        let mut fresh = map_slab(self.stack_size)?;
-        cache.extend(fresh.drain(fresh.len() - CACHE_BATCH..));
-        self.lists.lock().clean.extend(fresh);
+        let batch = match self.warm.take().or_else(|| self.clean.take()) {
+            Some(batch) => batch,
+            None => {
+                let mut fresh = map_slab(self.stack_size)?;
+                let mine = fresh.split_off(fresh.len() - CACHE_BATCH);
+                while !fresh.is_empty() {
+                    self.clean.put(fresh.split_off(fresh.len() - CACHE_BATCH));
+                }
+                mine
+            }
+        };
+        cache.extend(batch);
         Ok(())
     }
 
     /// Take half of a full per-P cache back.
     pub(crate) fn spill(&self, cache: &mut Vec<Stack>) {
-        self.lists.lock().warm.extend(cache.drain(..CACHE_BATCH));
+        self.warm.put(cache.drain(..CACHE_BATCH).collect());
     }
 
     /// Scrub the stacks that have been returned since the last call and not
     /// reused since (sysmon calls this now and then). Returns how many.
     pub(crate) fn scavenge(&self) -> usize {
-        let mut idle = std::mem::take(&mut self.lists.lock().warm);
-        for s in &mut idle {
-            s.scrub();
+        let mut n = 0;
+        while let Some(mut batch) = self.warm.take() {
+            for s in &mut batch {
+                s.scrub();
+            }
+            n += batch.len();
+            self.clean.put(batch);
         }
-        let n = idle.len();
-        self.lists.lock().clean.append(&mut idle);
         n
     }
 }

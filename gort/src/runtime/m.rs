@@ -212,7 +212,8 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
             }
         }
         // Nothing to do: give the P back, unless global work appeared.
-        if let Some(g) = sched.release_p_or_take_global(p) {
+        if let Some((p, g)) = sched.release_p_or_take_global(p) {
+            ctx.p.set(Some(p));
             return (g, false);
         }
         ctx.p.set(None);
@@ -226,7 +227,7 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
 /// Steps 4, 6 and 7 of findRunnable: fairness check, local queue, global.
 fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
     let sched = &rt().sched;
-    if p.schedtick.load(Relaxed) % GLOBAL_CHECK_PERIOD == 0 && sched.global_len() > 0 {
+    if p.schedtick.load(Relaxed) % GLOBAL_CHECK_PERIOD == 0 && sched.global_has_work() {
         if let Some(g) = sched.global_get(p, 1) {
             return Some((g, false));
         }
@@ -240,7 +241,7 @@ fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
         }
         return Some((g, from_next));
     }
-    if sched.global_len() > 0 {
+    if sched.global_has_work() {
         return sched.global_get(p, p::BATCH_MAX).map(|g| (g, false));
     }
     None
@@ -274,7 +275,7 @@ fn steal_work(p: &'static P) -> Option<Arc<G>> {
                 }
             }
         }
-        if sched.global_len() > 0 {
+        if sched.global_has_work() {
             return sched.global_get(p, p::BATCH_MAX);
         }
     }

@@ -119,7 +119,9 @@ impl PLocal {
         f: F,
     ) -> Arc<G> {
         if self.gfree.is_empty() {
-            sched.gfree_refill(&mut self.gfree, GFREE_MAX / 2);
+            if let Some(batch) = sched.gfree_take() {
+                self.gfree.extend(batch);
+            }
         }
         match self.gfree.pop() {
             Some(mut g) => {
@@ -138,7 +140,7 @@ impl PLocal {
             return; // a waker still holds it; it is freed when they let go
         }
         if self.gfree.len() == GFREE_MAX {
-            sched.gfree_spill(self.gfree.drain(..GFREE_MAX / 2));
+            sched.gfree_put(self.gfree.drain(..GFREE_MAX / 2).collect());
         }
         self.gfree.push(g);
     }

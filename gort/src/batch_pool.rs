@@ -1,0 +1,99 @@
+//! A lock-free pool of batches: how the per-P caches of free goroutines and
+//! free stacks trade their surplus with the rest of the runtime without a
+//! global lock on the spawn → exit path.
+//!
+//! A P fills and drains its own cache with no synchronization at all; only a
+//! full cache spills half of itself here, as one batch, and only an empty
+//! cache takes a batch back. The pool is a crossbeam-deque `Injector` of
+//! `Vec`s: putting and taking a batch is one CAS on the tail or the head, and
+//! a P that spills never waits for one that refills. Order between batches
+//! is FIFO, which a pool does not need but does not mind.
+//!
+//! Invariant: the pool never holds an empty batch, so "not empty" means
+//! "holds something to take".
+
+use crossbeam_deque::{Injector, Steal};
+
+pub(crate) struct BatchPool<T> {
+    batches: Injector<Vec<T>>,
+}
+
+impl<T> BatchPool<T> {
+    pub(crate) fn new() -> Self {
+        BatchPool {
+            batches: Injector::new(),
+        }
+    }
+
+    /// Add a batch; an empty one is dropped.
+    pub(crate) fn put(&self, batch: Vec<T>) {
+        if !batch.is_empty() {
+            self.batches.push(batch);
+        }
+    }
+
+    /// Take the oldest batch, if any.
+    pub(crate) fn take(&self) -> Option<Vec<T>> {
+        steal(&self.batches)
+    }
+}
+
+/// Take the front item of `q`, retrying while other consumers contend;
+/// `None` only when the queue was empty.
+pub(crate) fn steal<T>(q: &Injector<T>) -> Option<T> {
+    loop {
+        match q.steal() {
+            Steal::Success(t) => return Some(t),
+            Steal::Empty => return None,
+            Steal::Retry => std::hint::spin_loop(),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::BatchPool;
+
+    #[test]
+    fn batches_come_back_whole_and_empty_ones_are_not_kept() {
+        let pool = BatchPool::new();
+        pool.put(vec![1, 2, 3]);
+        pool.put(Vec::new());
+        pool.put(vec![4]);
+        assert_eq!(pool.take(), Some(vec![1, 2, 3]));
+        assert_eq!(pool.take(), Some(vec![4]));
+        assert_eq!(pool.take(), None);
+    }
+
+    #[test]
+    fn concurrent_spills_and_refills_lose_and_duplicate_nothing() {
+        const THREADS: usize = 4;
+        const BATCHES: usize = 2_000;
+        let pool = BatchPool::new();
+        let taken: Vec<Vec<usize>> = std::thread::scope(|s| {
+            let takers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let pool = &pool;
+                    s.spawn(move || {
+                        let mut got = Vec::new();
+                        for b in 0..BATCHES {
+                            let base = (t * BATCHES + b) * 3;
+                            pool.put(vec![base, base + 1, base + 2]);
+                            if let Some(batch) = pool.take() {
+                                got.extend(batch);
+                            }
+                        }
+                        got
+                    })
+                })
+                .collect();
+            takers.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut all: Vec<usize> = taken.into_iter().flatten().collect();
+        while let Some(batch) = pool.take() {
+            all.extend(batch);
+        }
+        all.sort_unstable();
+        assert_eq!(all, (0..THREADS * BATCHES * 3).collect::<Vec<_>>());
+    }
+}
