@@ -1,13 +1,17 @@
-//! A lock-free pool of batches: how the per-P caches of free goroutines and
-//! free stacks trade their surplus with the rest of the runtime without a
-//! global lock on the spawn → exit path.
+//! A lock-free pool of batches: how the per-P caches of free stacks trade
+//! their surplus with the rest of the runtime without a global lock on the
+//! spawn → exit path.
 //!
 //! A P fills and drains its own cache with no synchronization at all; only a
-//! full cache spills half of itself here, as one batch, and only an empty
+//! full cache spills part of itself here, as one batch, and only an empty
 //! cache takes a batch back. The pool is a crossbeam-deque `Injector` of
 //! `Vec`s: putting and taking a batch is one CAS on the tail or the head, and
 //! a P that spills never waits for one that refills. Order between batches
 //! is FIFO, which a pool does not need but does not mind.
+//!
+//! Batch buffers are recycled through a second `Injector`, never freed: a
+//! thread that frees a buffer another thread allocated takes that thread's
+//! glibc arena lock (see global.rs for what that cost).
 //!
 //! Invariant: the pool never holds an empty batch, so "not empty" means
 //! "holds something to take".
@@ -16,23 +20,44 @@ use crossbeam_deque::{Injector, Steal};
 
 pub(crate) struct BatchPool<T> {
     batches: Injector<Vec<T>>,
+    /// Emptied batch buffers, for the next spill.
+    spare: Injector<Vec<T>>,
 }
 
 impl<T> BatchPool<T> {
     pub(crate) fn new() -> Self {
         BatchPool {
             batches: Injector::new(),
+            spare: Injector::new(),
         }
     }
 
-    /// Add a batch; an empty one is dropped.
-    pub(crate) fn put(&self, batch: Vec<T>) {
-        if !batch.is_empty() {
-            self.batches.push(batch);
+    /// Add `items` as one batch (nothing if there are none).
+    pub(crate) fn put(&self, items: impl IntoIterator<Item = T>) {
+        let mut batch = steal(&self.spare).unwrap_or_default();
+        batch.extend(items);
+        self.put_batch(batch);
+    }
+
+    /// Add a batch someone took whole; an empty one is kept as a spare.
+    pub(crate) fn put_batch(&self, batch: Vec<T>) {
+        match batch.is_empty() {
+            true => self.spare.push(batch),
+            false => self.batches.push(batch),
         }
     }
 
-    /// Take the oldest batch, if any.
+    /// Move the oldest batch into `to`; false if there was none.
+    pub(crate) fn take_into(&self, to: &mut Vec<T>) -> bool {
+        let Some(mut batch) = self.take() else {
+            return false;
+        };
+        to.append(&mut batch);
+        self.spare.push(batch);
+        true
+    }
+
+    /// Take the oldest batch whole, to give back with `put_batch`.
     pub(crate) fn take(&self) -> Option<Vec<T>> {
         steal(&self.batches)
     }
@@ -57,12 +82,24 @@ mod tests {
     #[test]
     fn batches_come_back_whole_and_empty_ones_are_not_kept() {
         let pool = BatchPool::new();
-        pool.put(vec![1, 2, 3]);
-        pool.put(Vec::new());
-        pool.put(vec![4]);
-        assert_eq!(pool.take(), Some(vec![1, 2, 3]));
+        pool.put([1, 2, 3]);
+        pool.put([]);
+        pool.put([4]);
+        let mut got = vec![0];
+        assert!(pool.take_into(&mut got));
+        assert_eq!(got, [0, 1, 2, 3]);
         assert_eq!(pool.take(), Some(vec![4]));
         assert_eq!(pool.take(), None);
+        assert!(!pool.take_into(&mut got));
+    }
+
+    #[test]
+    fn emptied_buffers_are_reused_for_the_next_batch() {
+        let pool = BatchPool::new();
+        pool.put_batch(Vec::with_capacity(1000));
+        pool.put([1, 2]);
+        let batch = pool.take().unwrap();
+        assert!(batch.capacity() >= 1000, "a spare buffer was not reused");
     }
 
     #[test]
@@ -78,10 +115,8 @@ mod tests {
                         let mut got = Vec::new();
                         for b in 0..BATCHES {
                             let base = (t * BATCHES + b) * 3;
-                            pool.put(vec![base, base + 1, base + 2]);
-                            if let Some(batch) = pool.take() {
-                                got.extend(batch);
-                            }
+                            pool.put([base, base + 1, base + 2]);
+                            pool.take_into(&mut got);
                         }
                         got
                     })

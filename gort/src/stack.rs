@@ -278,24 +278,20 @@ impl StackPool {
 
     /// Refill an empty per-P cache with a batch, mapping a slab on a miss.
     pub(crate) fn refill(&self, cache: &mut Vec<Stack>) -> Result<(), SlabError> {
-        let batch = match self.warm.take().or_else(|| self.clean.take()) {
-            Some(batch) => batch,
-            None => {
-                let mut fresh = map_slab(self.stack_size)?;
-                let mine = fresh.split_off(fresh.len() - CACHE_BATCH);
-                while !fresh.is_empty() {
-                    self.clean.put(fresh.split_off(fresh.len() - CACHE_BATCH));
-                }
-                mine
-            }
-        };
-        cache.extend(batch);
+        if self.warm.take_into(cache) || self.clean.take_into(cache) {
+            return Ok(());
+        }
+        let mut fresh = map_slab(self.stack_size)?;
+        cache.extend(fresh.drain(fresh.len() - CACHE_BATCH..));
+        while !fresh.is_empty() {
+            self.clean.put(fresh.drain(fresh.len() - CACHE_BATCH..));
+        }
         Ok(())
     }
 
-    /// Take half of a full per-P cache back.
+    /// Take the older half of a full per-P cache back.
     pub(crate) fn spill(&self, cache: &mut Vec<Stack>) {
-        self.warm.put(cache.drain(..CACHE_BATCH).collect());
+        self.warm.put(cache.drain(..CACHE_BATCH));
     }
 
     /// Scrub the stacks that have been returned since the last call and not
@@ -307,7 +303,7 @@ impl StackPool {
                 s.scrub();
             }
             n += batch.len();
-            self.clean.put(batch);
+            self.clean.put_batch(batch);
         }
         n
     }

@@ -8,6 +8,7 @@
 //! order memory). Other fields are shared, and say who writes them.
 
 use super::g::G;
+use super::glist::GList;
 use super::runq::RunQueue;
 use super::sched::Sched;
 use crate::stack::{Stack, StackPool, CACHE_MAX};
@@ -53,7 +54,7 @@ pub(crate) struct P {
 pub(crate) struct PLocal {
     pub(crate) stacks: Vec<Stack>,
     /// Finished Gs kept for reuse (cf. Go's `p.gFree`).
-    gfree: Vec<Arc<G>>,
+    gfree: GList,
     goid_next: u64,
     goid_end: u64,
     /// xorshift state for the steal order.
@@ -75,7 +76,7 @@ impl P {
             status: AtomicU8::new(P_DEAD),
             local: UnsafeCell::new(PLocal {
                 stacks: Vec::with_capacity(CACHE_MAX),
-                gfree: Vec::with_capacity(GFREE_MAX),
+                gfree: GList::new(),
                 goid_next: 0,
                 goid_end: 0,
                 rng: (id as u32).wrapping_mul(0x9E37_79B9) | 1,
@@ -119,11 +120,11 @@ impl PLocal {
         f: F,
     ) -> Arc<G> {
         if self.gfree.is_empty() {
-            if let Some(batch) = sched.gfree_take() {
-                self.gfree.extend(batch);
+            if let Some(list) = sched.gfree_take() {
+                self.gfree = list;
             }
         }
-        match self.gfree.pop() {
+        match self.gfree.pop_front() {
             Some(mut g) => {
                 Arc::get_mut(&mut g)
                     .expect("free Gs are unshared")
@@ -140,9 +141,9 @@ impl PLocal {
             return; // a waker still holds it; it is freed when they let go
         }
         if self.gfree.len() == GFREE_MAX {
-            sched.gfree_put(self.gfree.drain(..GFREE_MAX / 2).collect());
+            sched.gfree_put(self.gfree.split_front(GFREE_MAX / 2));
         }
-        self.gfree.push(g);
+        self.gfree.push_front(g);
     }
 
     /// A free stack, from the cache or the global pool.

@@ -98,7 +98,7 @@ impl<T> RunQueue<T> {
     /// in the scheduler's wake-up protocol (`Sched::wakep_after_seqcst_publish`):
     /// a spinner that re-checks after its own SeqCst fence sees the item in
     /// `runnext`, or a later value of it.
-    pub(crate) fn push_next(&self, item: Arc<T>, overflow: impl FnOnce(Vec<Arc<T>>)) {
+    pub(crate) fn push_next(&self, item: Arc<T>, overflow: impl FnOnce(Overflow<T>)) {
         let old = self.runnext.swap(Arc::into_raw(item) as *mut T, SeqCst);
         if !old.is_null() {
             // SAFETY: every non-null runnext pointer came from Arc::into_raw,
@@ -109,7 +109,7 @@ impl<T> RunQueue<T> {
 
     /// Owner only: put `item` at the tail of the ring. When the ring is full,
     /// half of it plus `item` are handed to `overflow` (cf. runqputslow).
-    pub(crate) fn push_back(&self, item: Arc<T>, overflow: impl FnOnce(Vec<Arc<T>>)) {
+    pub(crate) fn push_back(&self, item: Arc<T>, overflow: impl FnOnce(Overflow<T>)) {
         let mut item = item;
         loop {
             let head = self.head.load(Acquire);
@@ -128,26 +128,23 @@ impl<T> RunQueue<T> {
 
     /// Owner only: claim the first half of a full ring and return it with
     /// `item` appended; `Err(item)` if a consumer moved `head` meanwhile.
-    fn grab_half_for_overflow(&self, head: u32, item: Arc<T>) -> Result<Vec<Arc<T>>, Arc<T>> {
-        let n = CAP as u32 / 2;
-        let ptrs: Vec<*mut T> = (0..n)
-            .map(|i| self.slots[(head.wrapping_add(i) & MASK) as usize].load(Relaxed))
-            .collect();
+    fn grab_half_for_overflow(&self, head: u32, item: Arc<T>) -> Result<Overflow<T>, Arc<T>> {
+        let mut ptrs = [ptr::null_mut(); CAP / 2];
+        for (i, p) in ptrs.iter_mut().enumerate() {
+            *p = self.slots[(head.wrapping_add(i as u32) & MASK) as usize].load(Relaxed);
+        }
         if self
             .head
-            .compare_exchange(head, head.wrapping_add(n), AcqRel, Acquire)
+            .compare_exchange(head, head.wrapping_add(CAP as u32 / 2), AcqRel, Acquire)
             .is_err()
         {
             return Err(item);
         }
-        let mut batch: Vec<Arc<T>> = ptrs
-            .into_iter()
-            // SAFETY: the CAS on head succeeded, so these n slots (written by
-            // us, the owner, from Arc::into_raw) are now exclusively ours.
-            .map(|p| unsafe { Arc::from_raw(p) })
-            .collect();
-        batch.push(item);
-        Ok(batch)
+        Ok(Overflow {
+            ptrs,
+            next: 0,
+            item: Some(item),
+        })
     }
 
     /// Owner only: take the next item; `runnext` first. The flag is true when
@@ -257,6 +254,48 @@ impl<T> RunQueue<T> {
     }
 }
 
+/// Half a full ring plus the item that did not fit, in queue order: what
+/// `push_back` hands to its `overflow` callback. It lives on the stack, so
+/// an overflow allocates nothing (the global queue links the items through
+/// the Gs themselves; a heap buffer freed by the thread that consumes the
+/// batch would cost that thread the allocating thread's arena lock).
+pub(crate) struct Overflow<T> {
+    /// Claimed by the overflow CAS on `head`: `ptrs[next..]` are still ours
+    /// to turn back into Arcs (each came from `Arc::into_raw`).
+    ptrs: [*mut T; CAP / 2],
+    next: usize,
+    item: Option<Arc<T>>,
+}
+
+impl<T> Iterator for Overflow<T> {
+    type Item = Arc<T>;
+
+    fn next(&mut self) -> Option<Arc<T>> {
+        match self.ptrs.get(self.next) {
+            Some(&p) => {
+                self.next += 1;
+                // SAFETY: `p` is one of the claimed into_raw pointers, and
+                // `next` moved past it, so it is converted exactly once.
+                Some(unsafe { Arc::from_raw(p) })
+            }
+            None => self.item.take(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = CAP / 2 - self.next + usize::from(self.item.is_some());
+        (n, Some(n))
+    }
+}
+
+impl<T> ExactSizeIterator for Overflow<T> {}
+
+impl<T> Drop for Overflow<T> {
+    fn drop(&mut self) {
+        self.for_each(drop);
+    }
+}
+
 impl<T> Drop for RunQueue<T> {
     fn drop(&mut self) {
         // Release any remaining Arcs; only tests drop queues.
@@ -288,11 +327,9 @@ mod loom_tests {
             };
             let mut seen = Vec::new();
             for i in 0..CAP + 1 {
-                victim.push_back(Arc::new(i), |batch| seen.extend(batch.iter().map(|a| **a)));
+                victim.push_back(Arc::new(i), |batch| seen.extend(batch.map(|a| *a)));
             }
-            victim.push_next(Arc::new(100), |batch| {
-                seen.extend(batch.iter().map(|a| **a))
-            });
+            victim.push_next(Arc::new(100), |batch| seen.extend(batch.map(|a| *a)));
             if let Some((item, _)) = victim.pop() {
                 seen.push(*item);
             }

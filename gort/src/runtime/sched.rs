@@ -55,11 +55,12 @@
 //! wake-up.
 
 use super::g::G;
+use super::glist::{GList, GListPool};
 use super::global::GlobalQueue;
 use super::m::{Retired, M};
 use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
+use super::runq::Overflow;
 use super::sysmon::clear_preempt;
-use crate::batch_pool::BatchPool;
 use crate::loom_shim::{fence, AtomicUsize};
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
@@ -79,7 +80,7 @@ pub(crate) struct Sched {
     /// Runnable Gs no P holds (global.rs).
     global: GlobalQueue,
     /// Finished Gs for reuse, exchanged in batches with the Ps' caches.
-    gfree: BatchPool<Arc<G>>,
+    gfree: GListPool,
     mcount: AtomicUsize,
 }
 
@@ -103,7 +104,7 @@ impl Sched {
             npidle: AtomicUsize::new(0),
             nmspinning: AtomicUsize::new(0),
             global: GlobalQueue::new(),
-            gfree: BatchPool::new(),
+            gfree: GListPool::new(),
             mcount: AtomicUsize::new(0),
         }
     }
@@ -310,7 +311,7 @@ impl Sched {
         if p.id < self.gomaxprocs() {
             return Retired::Kept;
         }
-        self.global.push_batch(p.runq.drain());
+        self.global.push_batch(p.runq.drain().into_iter());
         mark_dead(p);
         let next = self.pidleget(&mut l);
         drop(l);
@@ -321,13 +322,13 @@ impl Sched {
         }
     }
 
-    /// A batch of free Gs for a P's empty cache, if there is one.
-    pub(crate) fn gfree_take(&self) -> Option<Vec<Arc<G>>> {
+    /// A list of free Gs for a P whose own list is empty, if there is one.
+    pub(crate) fn gfree_take(&self) -> Option<GList> {
         self.gfree.take()
     }
 
-    /// Take a batch of surplus free Gs from a P's cache.
-    pub(crate) fn gfree_put(&self, gs: Vec<Arc<G>>) {
+    /// Take a list of surplus free Gs from a P.
+    pub(crate) fn gfree_put(&self, gs: GList) {
         self.gfree.put(gs);
     }
 
@@ -338,7 +339,7 @@ impl Sched {
     }
 
     /// Append a batch (a local queue's overflow) to the global queue.
-    pub(crate) fn global_put_batch(&self, gs: Vec<Arc<G>>) {
+    pub(crate) fn global_put_batch(&self, gs: Overflow<G>) {
         self.global.push_batch(gs);
     }
 
