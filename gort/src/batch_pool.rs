@@ -1,13 +1,9 @@
-//! A lock-free pool of batches: how the per-P caches of free stacks trade
-//! their surplus with the rest of the runtime without a global lock on the
-//! spawn → exit path.
-//!
-//! A P fills and drains its own cache with no synchronization at all; only a
-//! full cache spills part of itself here, as one batch, and only an empty
-//! cache takes a batch back. The pool is a crossbeam-deque `Injector` of
-//! `Vec`s: putting and taking a batch is one CAS on the tail or the head, and
-//! a P that spills never waits for one that refills. Order between batches
-//! is FIFO, which a pool does not need but does not mind.
+//! An unbounded, lock-free FIFO pool of batches: the stack pool's clean
+//! (scavenged) list, where order does not matter and nothing may be
+//! dropped. (Recently used things go to a `LifoPool`, which gives back the
+//! warmest first.) A crossbeam-deque `Injector` of `Vec`s: putting and
+//! taking a batch is one CAS on the tail or the head, and neither side
+//! waits for the other.
 //!
 //! Batch buffers are recycled through a second `Injector`, never freed: a
 //! thread that frees a buffer another thread allocated takes that thread's
@@ -49,6 +45,11 @@ impl<T> BatchPool<T> {
 
     /// Move the oldest batch into `to`; false if there was none.
     pub(crate) fn take_into(&self, to: &mut Vec<T>) -> bool {
+        // `is_empty` is two plain loads; a steal from an empty `Injector`
+        // pays a SeqCst fence.
+        if self.batches.is_empty() {
+            return false;
+        }
         let Some(mut batch) = self.take() else {
             return false;
         };

@@ -37,6 +37,7 @@
 //! id of the goroutine running on it, so the report can name the goroutine.
 
 use crate::batch_pool::BatchPool;
+use crate::lifo_pool::LifoPool;
 use corosensei::stack::{Stack as CoroStack, StackPointer};
 use parking_lot::Mutex;
 use std::io;
@@ -261,17 +262,23 @@ fn register_slab(info: SlabInfo) -> Result<(), SlabError> {
 /// `CACHE_BATCH`, split by whether the scavenger has been over them.
 pub(crate) struct StackPool {
     stack_size: usize,
-    /// Returned by a P since the last scavenge; handed out first.
-    warm: BatchPool<Stack>,
-    /// Scavenged (cold pages released) or never used.
+    /// Returned by a P since the last scavenge; handed out first, the most
+    /// recently returned first (their top pages are likely still cached).
+    warm: LifoPool<Stack>,
+    /// Scavenged (cold pages released) or never used; order is moot.
     clean: BatchPool<Stack>,
 }
+
+/// Batches the warm list holds (of `CACHE_BATCH` stacks, so 131,072
+/// stacks); a P spilling into a full one scavenges its batch and files it
+/// as clean.
+const WARM_BATCHES: usize = 4096;
 
 impl StackPool {
     pub(crate) fn new(stack_size: usize) -> Self {
         StackPool {
             stack_size,
-            warm: BatchPool::new(),
+            warm: LifoPool::new(WARM_BATCHES),
             clean: BatchPool::new(),
         }
     }
@@ -291,19 +298,22 @@ impl StackPool {
 
     /// Take the older half of a full per-P cache back.
     pub(crate) fn spill(&self, cache: &mut Vec<Stack>) {
-        self.warm.put(cache.drain(..CACHE_BATCH));
+        if let Err(batch) = self.warm.put(cache.drain(..CACHE_BATCH)) {
+            let mut batch: Vec<Stack> = batch.collect();
+            batch.iter_mut().for_each(Stack::scrub);
+            self.clean.put(batch);
+        }
     }
 
     /// Scrub the stacks that have been returned since the last call and not
     /// reused since (sysmon calls this now and then). Returns how many.
     pub(crate) fn scavenge(&self) -> usize {
         let mut n = 0;
-        while let Some(mut batch) = self.warm.take() {
-            for s in &mut batch {
-                s.scrub();
-            }
+        let mut batch = Vec::with_capacity(CACHE_BATCH);
+        while self.warm.take_into(&mut batch) {
+            batch.iter_mut().for_each(Stack::scrub);
             n += batch.len();
-            self.clean.put_batch(batch);
+            self.clean.put(batch.drain(..));
         }
         n
     }

@@ -101,9 +101,6 @@ pub(crate) struct G {
     locals: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
     /// Whether `locals` is currently lent out (see `borrow_locals`).
     locals_borrowed: std::sync::atomic::AtomicBool,
-    /// The next G on the `GList` this G is on (glist.rs), or null; touched
-    /// only by the owner of that list.
-    pub(crate) link: std::sync::atomic::AtomicPtr<G>,
 }
 
 /// Marks a G's local storage as lent out until dropped.
@@ -136,7 +133,6 @@ impl G {
             body: UnsafeCell::new(Body::New(func)),
             locals: UnsafeCell::new(None),
             locals_borrowed: std::sync::atomic::AtomicBool::new(false),
-            link: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 

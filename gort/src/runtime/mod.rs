@@ -3,14 +3,13 @@
 //!
 //! Layers, lowest first: stacks (`crate::stack`) and the coroutine wrapper
 //! (`coro`) → Gs, Ps and Ms with their queues (`g`, `p`, `runq`, `m`,
-//! `glist`, `global`, `sched`) → sysmon → the small seam everything that blocks is built on
+//! `global`, `sched`) → sysmon → the small seam everything that blocks is built on
 //! (`park`: park the current G with a reason, make a G runnable).
 
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod g;
 pub(crate) mod gfn;
-pub(crate) mod glist;
 pub(crate) mod global;
 pub(crate) mod m;
 pub(crate) mod p;

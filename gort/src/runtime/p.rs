@@ -1,6 +1,8 @@
 //! P: a processor — the right to run goroutines, and the per-P state that
-//! makes running them cheap: a local run queue with a `runnext` slot, a cache
-//! of free stacks and a batch of goroutine ids.
+//! makes running them cheap: a local run queue with a `runnext` slot, caches
+//! of free Gs and free stacks, and a batch of goroutine ids. The caches
+//! trade with lock-free global pools (batch_pool.rs) only when full or
+//! empty, so creating and finishing a goroutine takes no lock.
 //!
 //! There are exactly GOMAXPROCS Ps in use. A P is held by at most one M; the
 //! fields under `local` are touched only by that M (ownership passes with the
@@ -8,7 +10,6 @@
 //! order memory). Other fields are shared, and say who writes them.
 
 use super::g::G;
-use super::glist::GList;
 use super::runq::RunQueue;
 use super::sched::Sched;
 use crate::stack::{Stack, StackPool, CACHE_MAX};
@@ -25,7 +26,7 @@ pub(crate) const P_DEAD: u8 = 2;
 /// `len(pp.runq)/2` in findRunnable).
 pub(crate) const BATCH_MAX: usize = super::runq::CAP / 2;
 
-/// Free Gs a P keeps; half move to the global list when it is full (Go:
+/// Free Gs a P keeps; half move to the global pool when it is full (Go:
 /// 64, moving down to 32).
 const GFREE_MAX: usize = 64;
 
@@ -54,7 +55,7 @@ pub(crate) struct P {
 pub(crate) struct PLocal {
     pub(crate) stacks: Vec<Stack>,
     /// Finished Gs kept for reuse (cf. Go's `p.gFree`).
-    gfree: GList,
+    gfree: Vec<Arc<G>>,
     goid_next: u64,
     goid_end: u64,
     /// xorshift state for the steal order.
@@ -76,7 +77,7 @@ impl P {
             status: AtomicU8::new(P_DEAD),
             local: UnsafeCell::new(PLocal {
                 stacks: Vec::with_capacity(CACHE_MAX),
-                gfree: GList::new(),
+                gfree: Vec::with_capacity(GFREE_MAX),
                 goid_next: 0,
                 goid_end: 0,
                 rng: (id as u32).wrapping_mul(0x9E37_79B9) | 1,
@@ -120,11 +121,9 @@ impl PLocal {
         f: F,
     ) -> Arc<G> {
         if self.gfree.is_empty() {
-            if let Some(list) = sched.gfree_take() {
-                self.gfree = list;
-            }
+            sched.gfree_take_into(&mut self.gfree);
         }
-        match self.gfree.pop_front() {
+        match self.gfree.pop() {
             Some(mut g) => {
                 Arc::get_mut(&mut g)
                     .expect("free Gs are unshared")
@@ -141,9 +140,9 @@ impl PLocal {
             return; // a waker still holds it; it is freed when they let go
         }
         if self.gfree.len() == GFREE_MAX {
-            sched.gfree_put(self.gfree.split_front(GFREE_MAX / 2));
+            sched.gfree_put(self.gfree.drain(..GFREE_MAX / 2));
         }
-        self.gfree.push_front(g);
+        self.gfree.push(g);
     }
 
     /// A free stack, from the cache or the global pool.

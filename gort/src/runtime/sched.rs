@@ -55,12 +55,12 @@
 //! wake-up.
 
 use super::g::G;
-use super::glist::{GList, GListPool};
 use super::global::GlobalQueue;
 use super::m::{Retired, M};
 use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
 use super::runq::Overflow;
 use super::sysmon::clear_preempt;
+use crate::lifo_pool::LifoPool;
 use crate::loom_shim::{fence, AtomicUsize};
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
@@ -68,6 +68,10 @@ use std::sync::{Arc, OnceLock};
 
 /// Upper bound for GOMAXPROCS (Go has none below 2^31; ours sizes a table).
 pub(crate) const MAX_PROCS: usize = 256;
+
+/// Batches of free Gs the global pool keeps (of `GFREE_MAX / 2` each, so
+/// 131,072 Gs).
+const GFREE_POOL_BATCHES: usize = 4096;
 
 pub(crate) struct Sched {
     allp: Box<[OnceLock<P>]>,
@@ -80,7 +84,7 @@ pub(crate) struct Sched {
     /// Runnable Gs no P holds (global.rs).
     global: GlobalQueue,
     /// Finished Gs for reuse, exchanged in batches with the Ps' caches.
-    gfree: GListPool,
+    gfree: LifoPool<Arc<G>>,
     mcount: AtomicUsize,
 }
 
@@ -104,7 +108,7 @@ impl Sched {
             npidle: AtomicUsize::new(0),
             nmspinning: AtomicUsize::new(0),
             global: GlobalQueue::new(),
-            gfree: GListPool::new(),
+            gfree: LifoPool::new(GFREE_POOL_BATCHES),
             mcount: AtomicUsize::new(0),
         }
     }
@@ -322,14 +326,17 @@ impl Sched {
         }
     }
 
-    /// A list of free Gs for a P whose own list is empty, if there is one.
-    pub(crate) fn gfree_take(&self) -> Option<GList> {
-        self.gfree.take()
+    /// Refill a P's empty cache of free Gs with a batch; false if the
+    /// pool had none.
+    pub(crate) fn gfree_take_into(&self, cache: &mut Vec<Arc<G>>) -> bool {
+        self.gfree.take_into(cache)
     }
 
-    /// Take a list of surplus free Gs from a P.
-    pub(crate) fn gfree_put(&self, gs: GList) {
-        self.gfree.put(gs);
+    /// Take a batch of surplus free Gs from a P's cache. When the pool is
+    /// full they are freed instead (Go never frees a G; 131,072 kept for
+    /// reuse are plenty).
+    pub(crate) fn gfree_put(&self, gs: impl IntoIterator<Item = Arc<G>>) {
+        drop(self.gfree.put(gs));
     }
 
     /// Append one G to the global queue (from a thread without a P, or a
