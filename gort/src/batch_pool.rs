@@ -1,7 +1,7 @@
-//! An unbounded, lock-free FIFO pool of batches: the stack pool's clean
-//! (scavenged) list, where order does not matter and nothing may be
-//! dropped. (Recently used things go to a `LifoPool`, which gives back the
-//! warmest first.) A crossbeam-deque `Injector` of `Vec`s: putting and
+//! An unbounded, lock-free FIFO pool of batches: the cold tier behind a
+//! `LifoPool` (free Gs past its bound; the stack pool's clean, scavenged
+//! list), where order does not matter and nothing may be dropped. (Recently
+//! used things go to the `LifoPool`, which gives back the warmest first.) A crossbeam-deque `Injector` of `Vec`s: putting and
 //! taking a batch is one CAS on the tail or the head, and neither side
 //! waits for the other.
 //!

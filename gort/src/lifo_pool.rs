@@ -48,10 +48,16 @@
 //! loom reports the race on the slot.
 
 use crate::loom_shim::{AtomicU32, AtomicU64, UnsafeCell};
+use crossbeam_utils::CachePadded;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 pub(crate) struct LifoPool<T> {
     slots: Box<[Slot<T>]>,
+    /// On a cache line of their own: every put and take writes both.
+    heads: CachePadded<Heads>,
+}
+
+struct Heads {
     full: AtomicU64,
     empty: AtomicU64,
 }
@@ -85,15 +91,17 @@ impl<T> LifoPool<T> {
             .collect();
         LifoPool {
             slots,
-            full: AtomicU64::new(0),
-            empty: AtomicU64::new(capacity as u64),
+            heads: CachePadded::new(Heads {
+                full: AtomicU64::new(0),
+                empty: AtomicU64::new(capacity as u64),
+            }),
         }
     }
 
     /// Add `items` as one batch, unless the pool is full: then they come
     /// back untouched. An empty batch is not kept.
     pub(crate) fn put<I: IntoIterator<Item = T>>(&self, items: I) -> Result<(), I> {
-        let Some(i) = self.pop(&self.empty) else {
+        let Some(i) = self.pop(&self.heads.empty) else {
             return Err(items);
         };
         let kept = self.slots[i].batch.with_mut(|b| {
@@ -103,20 +111,24 @@ impl<T> LifoPool<T> {
             b.extend(items);
             !b.is_empty()
         });
-        self.push(if kept { &self.full } else { &self.empty }, i);
+        let stack = match kept {
+            true => &self.heads.full,
+            false => &self.heads.empty,
+        };
+        self.push(stack, i);
         Ok(())
     }
 
     /// Move the most recently added batch into `to`; false if none.
     pub(crate) fn take_into(&self, to: &mut Vec<T>) -> bool {
-        let Some(i) = self.pop(&self.full) else {
+        let Some(i) = self.pop(&self.heads.full) else {
             return false;
         };
         // SAFETY: popping slot `i` made this thread its only owner.
         self.slots[i]
             .batch
             .with_mut(|b| to.append(unsafe { &mut *b }));
-        self.push(&self.empty, i);
+        self.push(&self.heads.empty, i);
         true
     }
 

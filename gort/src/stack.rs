@@ -269,10 +269,10 @@ pub(crate) struct StackPool {
     clean: BatchPool<Stack>,
 }
 
-/// Batches the warm list holds (of `CACHE_BATCH` stacks, so 131,072
+/// Batches the warm list holds (of `CACHE_BATCH` stacks, so 32,768
 /// stacks); a P spilling into a full one scavenges its batch and files it
 /// as clean.
-const WARM_BATCHES: usize = 4096;
+const WARM_BATCHES: usize = 1024;
 
 impl StackPool {
     pub(crate) fn new(stack_size: usize) -> Self {

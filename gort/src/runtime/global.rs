@@ -49,6 +49,7 @@
 use super::g::G;
 use crate::batch_pool::steal;
 use crossbeam_deque::Injector;
+use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::Arc;
@@ -58,8 +59,9 @@ pub(crate) struct GlobalQueue {
     batches: Injector<Batch>,
     /// Emptied batch buffers, for reuse.
     spare: Injector<VecDeque<Arc<G>>>,
-    /// Gs queued, approximately (see the header).
-    len: AtomicIsize,
+    /// Gs queued, approximately (see the header); on its own cache line,
+    /// as it is written by every push and take.
+    len: CachePadded<AtomicIsize>,
 }
 
 enum Batch {
@@ -72,7 +74,7 @@ impl GlobalQueue {
         GlobalQueue {
             batches: Injector::new(),
             spare: Injector::new(),
-            len: AtomicIsize::new(0),
+            len: CachePadded::new(AtomicIsize::new(0)),
         }
     }
 

@@ -77,7 +77,7 @@ impl M {
             if ctx.spinning.replace(false) {
                 // cf. resetspinning: the last spinner to find work starts
                 // another, so parallelism ramps up without a thundering herd.
-                rt().sched.nmspinning.fetch_sub(1, SeqCst);
+                rt().sched.counts.nmspinning.fetch_sub(1, SeqCst);
                 rt().sched.wakep();
             }
             execute(ctx, g, inherit);
@@ -204,7 +204,7 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
             return found;
         }
         if (ctx.spinning.get() || sched.may_spin()) && !ctx.spinning.replace(true) {
-            sched.nmspinning.fetch_add(1, SeqCst);
+            sched.counts.nmspinning.fetch_add(1, SeqCst);
         }
         if ctx.spinning.get() {
             if let Some(g) = steal_work(p) {
@@ -302,7 +302,7 @@ fn retire(ctx: &MCtx, p: &'static P) {
         Retired::NoP => {
             ctx.p.set(None);
             if ctx.spinning.replace(false) {
-                sched.nmspinning.fetch_sub(1, SeqCst);
+                sched.counts.nmspinning.fetch_sub(1, SeqCst);
             }
             ctx.m.stop(ctx);
         }

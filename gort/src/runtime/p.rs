@@ -22,9 +22,12 @@ pub(crate) const P_IDLE: u8 = 0;
 pub(crate) const P_RUNNING: u8 = 1;
 pub(crate) const P_DEAD: u8 = 2;
 
-/// Most Gs taken from the global queue at once: half a local ring (Go's
-/// `len(pp.runq)/2` in findRunnable).
-pub(crate) const BATCH_MAX: usize = super::runq::CAP / 2;
+/// Most Gs taken from the global queue at once: one local queue's overflow
+/// (half a ring plus the G that did not fit). Go takes at most half a ring
+/// (`len(pp.runq)/2`), one fewer: its global queue is a linked list, where
+/// taking 128 of an overflow's 129 costs nothing, but ours would then send
+/// the 129th to the back of the queue on every refill (global.rs).
+pub(crate) const BATCH_MAX: usize = super::runq::CAP / 2 + 1;
 
 /// Free Gs a P keeps; half move to the global pool when it is full (Go:
 /// 64, moving down to 32).

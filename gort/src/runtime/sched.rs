@@ -60,8 +60,10 @@ use super::m::{Retired, M};
 use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
 use super::runq::Overflow;
 use super::sysmon::clear_preempt;
+use crate::batch_pool::BatchPool;
 use crate::lifo_pool::LifoPool;
 use crate::loom_shim::{fence, AtomicUsize};
+use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, OnceLock};
@@ -69,23 +71,35 @@ use std::sync::{Arc, OnceLock};
 /// Upper bound for GOMAXPROCS (Go has none below 2^31; ours sizes a table).
 pub(crate) const MAX_PROCS: usize = 256;
 
-/// Batches of free Gs the global pool keeps (of `GFREE_MAX / 2` each, so
-/// 131,072 Gs).
-const GFREE_POOL_BATCHES: usize = 4096;
+/// Batches of free Gs the LIFO pool keeps (of `GFREE_MAX / 2` each, so
+/// 32,768 Gs); more go to the cold pool. Bounding the LIFO pool and
+/// freeing the surplus instead cost spawn at GOMAXPROCS=1 (a million Gs
+/// finish while none is created) a free and a malloc per G past the bound.
+const GFREE_HOT_BATCHES: usize = 1024;
 
 pub(crate) struct Sched {
     allp: Box<[OnceLock<P>]>,
     gomaxprocs: AtomicUsize,
-    locked: Mutex<Locked>,
+    /// Each written field that others read often sits on a cache line of
+    /// its own, away from the read-mostly ones (`allp`, `gomaxprocs`).
+    locked: CachePadded<Mutex<Locked>>,
+    /// The two counters every wake-up reads, together on one line.
+    pub(crate) counts: CachePadded<Counts>,
+    /// Runnable Gs no P holds (global.rs).
+    global: GlobalQueue,
+    /// Finished Gs for reuse, exchanged in batches with the Ps' caches:
+    /// the most recently freed first (still cached), and past
+    /// `GFREE_HOT_BATCHES` batches, the rest in an unbounded cold pool.
+    gfree: LifoPool<Arc<G>>,
+    gfree_cold: BatchPool<Arc<G>>,
+    mcount: AtomicUsize,
+}
+
+pub(crate) struct Counts {
     /// Mirror of `locked.idle_p.len()`, for lock-free checks.
     npidle: AtomicUsize,
     /// Ms spinning for work (see the protocol above).
     pub(crate) nmspinning: AtomicUsize,
-    /// Runnable Gs no P holds (global.rs).
-    global: GlobalQueue,
-    /// Finished Gs for reuse, exchanged in batches with the Ps' caches.
-    gfree: LifoPool<Arc<G>>,
-    mcount: AtomicUsize,
 }
 
 /// What the scheduler lock guards: the idle lists, nothing on the path a
@@ -101,14 +115,17 @@ impl Sched {
         Sched {
             allp: (0..MAX_PROCS).map(|_| OnceLock::new()).collect(),
             gomaxprocs: AtomicUsize::new(0),
-            locked: Mutex::new(Locked {
+            locked: CachePadded::new(Mutex::new(Locked {
                 idle_p: Vec::new(),
                 idle_m: Vec::new(),
+            })),
+            counts: CachePadded::new(Counts {
+                npidle: AtomicUsize::new(0),
+                nmspinning: AtomicUsize::new(0),
             }),
-            npidle: AtomicUsize::new(0),
-            nmspinning: AtomicUsize::new(0),
             global: GlobalQueue::new(),
-            gfree: LifoPool::new(GFREE_POOL_BATCHES),
+            gfree: LifoPool::new(GFREE_HOT_BATCHES),
+            gfree_cold: BatchPool::new(),
             mcount: AtomicUsize::new(0),
         }
     }
@@ -142,8 +159,10 @@ impl Sched {
     /// Whether one more M may start spinning: fewer spinners than half the
     /// busy Ps (Go: `2*nmspinning < gomaxprocs - npidle`).
     pub(crate) fn may_spin(&self) -> bool {
-        let busy = self.gomaxprocs().saturating_sub(self.npidle.load(Relaxed));
-        2 * self.nmspinning.load(Relaxed) < busy
+        let busy = self
+            .gomaxprocs()
+            .saturating_sub(self.counts.npidle.load(Relaxed));
+        2 * self.counts.nmspinning.load(Relaxed) < busy
     }
 
     /// Change GOMAXPROCS; returns the old value. Shrinking takes effect as
@@ -166,7 +185,9 @@ impl Sched {
             }
             keep
         });
-        self.npidle.fetch_sub(before - l.idle_p.len(), SeqCst);
+        self.counts
+            .npidle
+            .fetch_sub(before - l.idle_p.len(), SeqCst);
         drop(l);
         for _ in old..n {
             self.wakep();
@@ -184,12 +205,12 @@ impl Sched {
         clear_preempt(p);
         p.status.store(P_IDLE, Relaxed);
         l.idle_p.push(p);
-        self.npidle.fetch_add(1, SeqCst);
+        self.counts.npidle.fetch_add(1, SeqCst);
     }
 
     fn pidleget(&self, l: &mut MutexGuard<'_, Locked>) -> Option<&'static P> {
         let p = l.idle_p.pop()?;
-        self.npidle.fetch_sub(1, SeqCst);
+        self.counts.npidle.fetch_sub(1, SeqCst);
         p.status.store(P_RUNNING, Relaxed);
         Some(p)
     }
@@ -201,7 +222,7 @@ impl Sched {
 
     /// Wake an M to run an idle P if nobody is spinning (cf. wakep).
     pub(crate) fn wakep(&'static self) {
-        if must_wake(&self.npidle, &self.nmspinning) {
+        if must_wake(&self.counts.npidle, &self.counts.nmspinning) {
             self.start_spinner();
         }
     }
@@ -210,7 +231,7 @@ impl Sched {
     /// read-modify-write (`RunQueue::push_next`): that RMW takes the
     /// fence's place in the Dekker pair (see "The invariant" above).
     pub(crate) fn wakep_after_seqcst_publish(&'static self) {
-        if idle_and_nobody_spins(&self.npidle, &self.nmspinning) {
+        if idle_and_nobody_spins(&self.counts.npidle, &self.counts.nmspinning) {
             self.start_spinner();
         }
     }
@@ -218,6 +239,7 @@ impl Sched {
     /// Make an idle P's M spin, unless another submitter just did.
     fn start_spinner(&'static self) {
         if self
+            .counts
             .nmspinning
             .compare_exchange(0, 1, SeqCst, Relaxed)
             .is_err()
@@ -227,7 +249,7 @@ impl Sched {
         let mut l = self.lock();
         let Some(p) = self.pidleget(&mut l) else {
             drop(l);
-            self.nmspinning.fetch_sub(1, SeqCst);
+            self.counts.nmspinning.fetch_sub(1, SeqCst);
             return;
         };
         self.startm(l, p, true);
@@ -287,7 +309,7 @@ impl Sched {
     /// Step 4 of the protocol, for an M that was spinning and just released
     /// its P. True if it found work and took a P (it is spinning again).
     pub(crate) fn stop_spinning_and_recheck(&'static self, ctx: &super::context::MCtx) -> bool {
-        let work = stop_spinning_then_look(&self.nmspinning, || {
+        let work = stop_spinning_then_look(&self.counts.nmspinning, || {
             self.global_has_work()
                 || (0..self.gomaxprocs()).any(|id| {
                     let p = self.p(id);
@@ -304,7 +326,7 @@ impl Sched {
         drop(l);
         ctx.p.set(Some(p));
         ctx.spinning.set(true);
-        self.nmspinning.fetch_add(1, SeqCst);
+        self.counts.nmspinning.fetch_add(1, SeqCst);
         true
     }
 
@@ -327,16 +349,17 @@ impl Sched {
     }
 
     /// Refill a P's empty cache of free Gs with a batch; false if the
-    /// pool had none.
+    /// pools had none.
     pub(crate) fn gfree_take_into(&self, cache: &mut Vec<Arc<G>>) -> bool {
-        self.gfree.take_into(cache)
+        self.gfree.take_into(cache) || self.gfree_cold.take_into(cache)
     }
 
-    /// Take a batch of surplus free Gs from a P's cache. When the pool is
-    /// full they are freed instead (Go never frees a G; 131,072 kept for
-    /// reuse are plenty).
+    /// Take a batch of surplus free Gs from a P's cache (Go never frees a
+    /// G either).
     pub(crate) fn gfree_put(&self, gs: impl IntoIterator<Item = Arc<G>>) {
-        drop(self.gfree.put(gs));
+        if let Err(gs) = self.gfree.put(gs) {
+            self.gfree_cold.put(gs);
+        }
     }
 
     /// Append one G to the global queue (from a thread without a P, or a
@@ -354,8 +377,9 @@ impl Sched {
     /// run now, the rest onto `p`'s local queue (cf. globrunqget).
     pub(crate) fn global_get(&self, p: &'static P, max: usize) -> Option<Arc<G>> {
         self.global.take(self.gomaxprocs(), max, |g| {
-            p.runq
-                .push_back(g, |_| unreachable!("a batch of at most half a ring fits"))
+            p.runq.push_back(g, |_| {
+                unreachable!("the rest of a batch, half a ring, fits the empty ring")
+            })
         })
     }
 }
