@@ -1,10 +1,12 @@
 //! Runs the loom models of the lock-free core — the run queue, the G
 //! park/unpark token protocol (alone, and with a waker that publishes an
-//! outcome, from every starting state and with a late second waker) and
-//! the M wake-up Dekker pair — as part of
-//! `cargo test`. They live next to the code they check (`loom_tests` in
-//! gort/src/runtime/{runq,g,sched}.rs) and need the whole crate built with
-//! `--cfg loom`, so this test builds it in its own target directory.
+//! outcome, from every starting state and with a late second waker), the
+//! M wake-up Dekker pairs (a spinner giving up, an M releasing its P, and
+//! both) and the free pools' LIFO stack — as part of `cargo test`. They
+//! live next to the code they check (`loom_tests` in
+//! gort/src/runtime/{runq,g,sched}.rs and gort/src/lifo_pool.rs) and need
+//! the whole crate built with `--cfg loom`, so this test builds it in its
+//! own target directory.
 //! Set GORT_SKIP_LOOM=1 to skip (for quick local runs).
 
 use std::process::Command;

@@ -490,17 +490,24 @@ mod loom_tests {
     use super::{fence_then_look, must_wake, stop_spinning_then_look};
     use crate::loom_shim::AtomicUsize;
     use loom::sync::Arc;
+    use loom::thread::JoinHandle;
     use std::sync::atomic::Ordering::SeqCst;
 
-    /// A submitter publishes work while the last spinner gives up: in every
-    /// interleaving, either the submitter wakes an M or the spinner sees the
-    /// work. (Remove either fence and loom finds the lost wake-up.)
-    #[test]
-    fn no_lost_wakeup_between_submitter_and_last_spinner() {
-        loom::model(|| {
+    /// The protocol's shared words, and a submitter thread racing with the
+    /// test's own thread: it queues a G (`queued`), then runs its half of
+    /// the protocol; joining it says whether it woke an M.
+    struct Race {
+        queued: Arc<AtomicUsize>,
+        nmspinning: Arc<AtomicUsize>,
+        npidle: Arc<AtomicUsize>,
+        submitter: JoinHandle<bool>,
+    }
+
+    impl Race {
+        fn start(nmspinning: usize, npidle: usize) -> Race {
             let queued = Arc::new(AtomicUsize::new(0));
-            let nmspinning = Arc::new(AtomicUsize::new(1));
-            let npidle = Arc::new(AtomicUsize::new(1));
+            let nmspinning = Arc::new(AtomicUsize::new(nmspinning));
+            let npidle = Arc::new(AtomicUsize::new(npidle));
             let submitter = {
                 let (queued, nmspinning, npidle) =
                     (queued.clone(), nmspinning.clone(), npidle.clone());
@@ -509,8 +516,28 @@ mod loom_tests {
                     must_wake(&npidle, &nmspinning)
                 })
             };
-            let found = stop_spinning_then_look(&nmspinning, || queued.load(SeqCst) > 0);
-            let woke = submitter.join().unwrap();
+            Race {
+                queued,
+                nmspinning,
+                npidle,
+                submitter,
+            }
+        }
+
+        fn queued(&self) -> bool {
+            self.queued.load(SeqCst) > 0
+        }
+    }
+
+    /// A submitter publishes work while the last spinner gives up: in every
+    /// interleaving, either the submitter wakes an M or the spinner sees the
+    /// work. (Remove either fence and loom finds the lost wake-up.)
+    #[test]
+    fn no_lost_wakeup_between_submitter_and_last_spinner() {
+        loom::model(|| {
+            let race = Race::start(1, 1);
+            let found = stop_spinning_then_look(&race.nmspinning, || race.queued());
+            let woke = race.submitter.join().unwrap();
             assert!(
                 woke || found,
                 "work queued, a P idle, and nobody coming for it"
@@ -525,20 +552,10 @@ mod loom_tests {
     #[test]
     fn no_lost_wakeup_between_submitter_and_releasing_m() {
         loom::model(|| {
-            let queued = Arc::new(AtomicUsize::new(0));
-            let nmspinning = Arc::new(AtomicUsize::new(0));
-            let npidle = Arc::new(AtomicUsize::new(0));
-            let submitter = {
-                let (queued, nmspinning, npidle) =
-                    (queued.clone(), nmspinning.clone(), npidle.clone());
-                loom::thread::spawn(move || {
-                    queued.store(1, SeqCst);
-                    must_wake(&npidle, &nmspinning)
-                })
-            };
-            npidle.fetch_add(1, SeqCst); // pidleput
-            let found = fence_then_look(|| queued.load(SeqCst) > 0);
-            let woke = submitter.join().unwrap();
+            let race = Race::start(0, 0);
+            race.npidle.fetch_add(1, SeqCst); // pidleput
+            let found = fence_then_look(|| race.queued());
+            let woke = race.submitter.join().unwrap();
             assert!(woke || found, "a G queued globally and its P left idle");
         });
     }
@@ -549,22 +566,12 @@ mod loom_tests {
     #[test]
     fn no_lost_wakeup_when_the_last_spinner_releases_its_p() {
         loom::model(|| {
-            let queued = Arc::new(AtomicUsize::new(0));
-            let nmspinning = Arc::new(AtomicUsize::new(1));
-            let npidle = Arc::new(AtomicUsize::new(1));
-            let submitter = {
-                let (queued, nmspinning, npidle) =
-                    (queued.clone(), nmspinning.clone(), npidle.clone());
-                loom::thread::spawn(move || {
-                    queued.store(1, SeqCst);
-                    must_wake(&npidle, &nmspinning)
-                })
-            };
-            npidle.fetch_add(1, SeqCst); // pidleput
-            let found_idling = fence_then_look(|| queued.load(SeqCst) > 0);
+            let race = Race::start(1, 1);
+            race.npidle.fetch_add(1, SeqCst); // pidleput
+            let found_idling = fence_then_look(|| race.queued());
             let found_spinning =
-                !found_idling && stop_spinning_then_look(&nmspinning, || queued.load(SeqCst) > 0);
-            let woke = submitter.join().unwrap();
+                !found_idling && stop_spinning_then_look(&race.nmspinning, || race.queued());
+            let woke = race.submitter.join().unwrap();
             assert!(
                 woke || found_idling || found_spinning,
                 "a G queued globally, two Ps idle, and nobody coming for it"
