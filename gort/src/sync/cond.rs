@@ -30,7 +30,8 @@
 //! the waiter's return (and re-locking the mutex orders everything written
 //! under it).
 
-use super::mutex::{ticket, MutexGuard, Parked};
+use super::mutex::MutexGuard;
+use super::sema::{ticket, Parked};
 use std::collections::VecDeque;
 use std::fmt;
 

@@ -24,6 +24,7 @@ mod local;
 mod mutex;
 mod once;
 mod rwlock;
+mod sema;
 mod waitgroup;
 
 pub use cond::Cond;

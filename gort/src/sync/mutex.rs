@@ -1,7 +1,6 @@
 //! `Mutex`: mutual exclusion that parks goroutines, not threads (Go's
-//! `sync.Mutex`, sync/mutex.go) — and the two small pieces every blocking
-//! type in this module is built on: a one-shot [`Ticket`] a waiter parks on,
-//! and the raw, data-less [`RawMutex`] that `RwLock` reuses for its writers.
+//! `sync.Mutex`, sync/mutex.go) — and the raw, data-less [`RawMutex`] that
+//! `RwLock` reuses for its writers. Waiters park on tickets (sema.rs).
 //!
 //! # The problem
 //! A contended lock must take the *goroutine* off its thread (so the thread
@@ -98,67 +97,14 @@
 //! and `STARVING` only say where to look; the queue's contents are ordered by
 //! the queue lock, so those updates are `Relaxed`.
 
-use crate::runtime::park::{park, Waiter};
+use super::sema::{ticket, Parked};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering::*};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::*};
 use std::time::{Duration, Instant};
-
-// ---------------------------------------------------------------------------
-// Tickets: a one-shot wake-up that tells a real wake from a stale token.
-// ---------------------------------------------------------------------------
-
-/// The queue's half of a ticket: who to wake, and where to say why.
-pub(super) struct Parked {
-    waiter: Waiter,
-    signal: Arc<AtomicU8>,
-}
-
-/// The waiter's half of a ticket.
-pub(super) struct Ticket {
-    signal: Arc<AtomicU8>,
-}
-
-/// A fresh ticket for the calling goroutine (or thread). Put the [`Parked`]
-/// half where a waker will find it, then [`Ticket::wait`].
-pub(super) fn ticket() -> (Parked, Ticket) {
-    let signal = Arc::new(AtomicU8::new(0));
-    let parked = Parked {
-        waiter: Waiter::current(),
-        signal: Arc::clone(&signal),
-    };
-    (parked, Ticket { signal })
-}
-
-impl Parked {
-    /// Signal the waiter with `why` (non-zero) and wake it. Everything the
-    /// caller did before happens-before the waiter's return from `wait`.
-    pub(super) fn wake(self, why: u8) {
-        debug_assert_ne!(why, 0, "a ticket signal must be non-zero");
-        self.signal.store(why, Release);
-        self.waiter.wake();
-    }
-}
-
-impl Ticket {
-    /// Park until [`Parked::wake`] is called; return its `why`.
-    ///
-    /// `park` may return because of a token left by an unrelated, earlier
-    /// wake-up of this goroutine; the signal word tells the real one apart.
-    pub(super) fn wait(&self) -> u8 {
-        loop {
-            let why = self.signal.load(Acquire);
-            if why != 0 {
-                return why;
-            }
-            park();
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // RawMutex
@@ -663,6 +609,7 @@ mod tests {
 
     use super::*;
     use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
     use std::thread;
 
     #[test]

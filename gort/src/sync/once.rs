@@ -31,7 +31,7 @@
 //! anywhere (see `Mutex`). Retrying is the one choice that never exposes a
 //! half-done initialisation and never turns one panic into many.
 
-use super::mutex::{ticket, Parked};
+use super::sema::{ticket, Parked};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering::*};
 

@@ -49,7 +49,8 @@
 //! `-= MAX_READERS` acquires; readers leaving later chain through
 //! `reader_wait` and `writer_sem`.
 
-use super::mutex::{ticket, Parked, RawMutex};
+use super::mutex::RawMutex;
+use super::sema::{ticket, Parked};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;

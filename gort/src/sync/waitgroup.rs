@@ -12,7 +12,7 @@
 //!   and waits on it, so a spurious return from `park` (a stale token) does
 //!   not queue it again.
 
-use super::mutex::{ticket, Parked};
+use super::sema::{ticket, Parked};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering::*};
 use std::sync::Arc;
