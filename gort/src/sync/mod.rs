@@ -10,6 +10,8 @@
 //!   incomplete, so the next caller retries.
 //! * [`Cond`] — Go's `sync.Cond`, over a gort [`MutexGuard`].
 //! * [`WaitGroup`] — Go's `sync.WaitGroup`.
+//! * [`Semaphore`] and [`ErrGroup`] — golang.org/x/sync's weighted
+//!   semaphore and errgroup.
 //! * [`LocalKey`] and [`goroutine_local!`](crate::goroutine_local) —
 //!   goroutine-local storage, the replacement for `thread_local!` in code
 //!   that runs on goroutines (which may move between threads).
@@ -20,16 +22,20 @@
 //! goroutine blocked on it blocks its whole thread.
 
 mod cond;
+mod errgroup;
 mod local;
 mod mutex;
 mod once;
 mod rwlock;
 mod sema;
+mod semaphore;
 mod waitgroup;
 
 pub use cond::Cond;
+pub use errgroup::ErrGroup;
 pub use local::LocalKey;
 pub use mutex::{Mutex, MutexGuard};
 pub use once::Once;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::Semaphore;
 pub use waitgroup::WaitGroup;

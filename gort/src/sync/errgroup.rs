@@ -1,0 +1,201 @@
+//! `ErrGroup`: golang.org/x/sync/errgroup — run fallible goroutines, wait
+//! for all of them, get the first error.
+//!
+//! Built on the package's own pieces: a [`WaitGroup`] counts the running
+//! goroutines, a [`Semaphore`] enforces the optional limit, and the first
+//! error (or panic) is kept under a small lock. Everything a goroutine did
+//! happens-before `wait` returns (the WaitGroup orders it).
+
+use super::{Semaphore, WaitGroup};
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// A group of goroutines working on parts of one task (Go's
+/// `errgroup.Group`): [`go`](ErrGroup::go) starts one, [`wait`](ErrGroup::wait)
+/// waits for all and returns the first error any of them returned.
+///
+/// Differences from Go, where Rust allows better: a panic in a group's
+/// goroutine does not end the process; `wait` re-raises it in the caller
+/// (recent x/sync does the same). The error is moved out by the first
+/// `wait` that sees it; later waits return `Ok(())`. Clones share the group.
+///
+/// ```
+/// use gort::sync::ErrGroup;
+///
+/// gort::run(|| {
+///     let g = ErrGroup::new();
+///     for i in 0..5 {
+///         g.go(move || if i == 3 { Err(format!("part {i} failed")) } else { Ok(()) });
+///     }
+///     assert_eq!(g.wait(), Err("part 3 failed".to_string()));
+/// });
+/// ```
+pub struct ErrGroup<E> {
+    shared: Arc<Shared<E>>,
+}
+
+struct Shared<E> {
+    wg: WaitGroup,
+    first: parking_lot::Mutex<Outcome<E>>,
+    limit: parking_lot::Mutex<Option<Arc<Semaphore>>>,
+    on_error: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// The first failure, if any: an error, or a panic (which wins over later
+/// errors and is re-raised by `wait`).
+enum Outcome<E> {
+    Fine,
+    Failed(E),
+    Panicked(Box<dyn Any + Send>),
+    Reported,
+}
+
+impl<E: Send + 'static> ErrGroup<E> {
+    /// An empty group with no limit.
+    pub fn new() -> ErrGroup<E> {
+        Self::build(None)
+    }
+
+    fn build(on_error: Option<Box<dyn Fn() + Send + Sync>>) -> ErrGroup<E> {
+        ErrGroup {
+            shared: Arc::new(Shared {
+                wg: WaitGroup::new(),
+                first: parking_lot::Mutex::new(Outcome::Fine),
+                limit: parking_lot::Mutex::new(None),
+                on_error,
+            }),
+        }
+    }
+
+    /// Let at most `n` of the group's goroutines run at once: `go` then
+    /// parks its caller until one finishes (Go's `SetLimit`).
+    ///
+    /// # Panics
+    /// If `n` is 0, or if goroutines of the group are running (as Go).
+    pub fn set_limit(&self, n: usize) {
+        assert!(
+            n > 0,
+            "ErrGroup::set_limit(0): no goroutine could ever start"
+        );
+        let mut limit = self.shared.limit.lock();
+        if let Some(sem) = limit.as_ref() {
+            assert!(
+                sem.available() == sem.size(),
+                "ErrGroup::set_limit while goroutines of the group are running"
+            );
+        }
+        *limit = Some(Arc::new(Semaphore::new(n)));
+    }
+
+    /// Run `f` in a new goroutine of the group. With a limit set, parks
+    /// the caller until the group has room.
+    pub fn go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) {
+        let sem = self.shared.limit.lock().clone();
+        if let Some(sem) = &sem {
+            sem.acquire(1);
+        }
+        self.start(f, sem);
+    }
+
+    /// Like [`go`](ErrGroup::go), but only if the limit leaves room now;
+    /// true if started (Go's `TryGo`).
+    pub fn try_go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) -> bool {
+        let sem = self.shared.limit.lock().clone();
+        if let Some(sem) = &sem {
+            if !sem.try_acquire(1) {
+                return false;
+            }
+        }
+        self.start(f, sem);
+        true
+    }
+
+    fn start(
+        &self,
+        f: impl FnOnce() -> Result<(), E> + Send + 'static,
+        sem: Option<Arc<Semaphore>>,
+    ) {
+        self.shared.wg.add(1);
+        let shared = Arc::clone(&self.shared);
+        crate::runtime::new_goroutine(move || {
+            let failure = match catch_unwind(AssertUnwindSafe(f)) {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(Outcome::Failed(e)),
+                Err(panic) => Some(Outcome::Panicked(panic)),
+            };
+            if let Some(failure) = failure {
+                shared.record(failure);
+            }
+            if let Some(sem) = sem {
+                sem.release(1);
+            }
+            shared.wg.done();
+        });
+    }
+
+    /// Wait for every goroutine started so far; return the first error one
+    /// of them returned, or re-raise the first panic.
+    pub fn wait(&self) -> Result<(), E> {
+        self.shared.wg.wait();
+        if let Some(on_error) = &self.shared.on_error {
+            on_error();
+        }
+        let mut first = self.shared.first.lock();
+        match std::mem::replace(&mut *first, Outcome::Reported) {
+            Outcome::Failed(e) => Err(e),
+            Outcome::Panicked(p) => {
+                drop(first);
+                resume_unwind(p)
+            }
+            Outcome::Fine | Outcome::Reported => Ok(()),
+        }
+    }
+}
+
+impl<E> Shared<E> {
+    /// Keep `failure` if it is the first (a panic also replaces a kept
+    /// error: it must not be lost); call `on_error` for the first.
+    fn record(&self, failure: Outcome<E>) {
+        let first_failure = {
+            let mut first = self.first.lock();
+            match (&*first, &failure) {
+                (Outcome::Fine, _) | (Outcome::Reported, _) => {
+                    *first = failure;
+                    true
+                }
+                (Outcome::Failed(_), Outcome::Panicked(_)) => {
+                    *first = failure;
+                    false
+                }
+                _ => false,
+            }
+        };
+        if first_failure {
+            if let Some(on_error) = &self.on_error {
+                on_error();
+            }
+        }
+    }
+}
+
+impl<E: Send + 'static> Default for ErrGroup<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Clone for ErrGroup<E> {
+    fn clone(&self) -> Self {
+        ErrGroup {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<E> fmt::Debug for ErrGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrGroup").finish_non_exhaustive()
+    }
+}

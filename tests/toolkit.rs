@@ -1,0 +1,256 @@
+//! Go's concurrency toolkit beyond channels, through the public API:
+//! `sync::Semaphore` and `sync::ErrGroup` (golang.org/x/sync). Every test
+//! runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs); a hang is
+//! turned into a failure by the harness's watchdog.
+
+mod common;
+
+use gort::sync::{ErrGroup, Semaphore, WaitGroup};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn main() {
+    common::main(&[
+        (
+            "semaphore_bounds_concurrent_goroutines",
+            semaphore_bounds_concurrent_goroutines,
+        ),
+        (
+            "semaphore_serves_weighted_waiters_in_order",
+            semaphore_serves_weighted_waiters_in_order,
+        ),
+        (
+            "semaphore_shared_by_goroutines_and_threads",
+            semaphore_shared_by_goroutines_and_threads,
+        ),
+        (
+            "errgroup_returns_the_first_error",
+            errgroup_returns_the_first_error,
+        ),
+        ("errgroup_ok_when_all_succeed", errgroup_ok_when_all_succeed),
+        (
+            "errgroup_limit_bounds_running_goroutines",
+            errgroup_limit_bounds_running_goroutines,
+        ),
+        (
+            "errgroup_reraises_a_panic_in_wait",
+            errgroup_reraises_a_panic_in_wait,
+        ),
+    ]);
+}
+
+/// 200 goroutines share a semaphore of 5 and hold it across a yield and
+/// a sleep: never more than 5 inside, and every one gets in.
+fn semaphore_bounds_concurrent_goroutines() {
+    let (most, done) = gort::run(|| {
+        let sem = Arc::new(Semaphore::new(5));
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicUsize::new(0));
+        let wg = WaitGroup::new();
+        for i in 0..200 {
+            let (sem, inside, most, done) =
+                (sem.clone(), inside.clone(), most.clone(), done.clone());
+            wg.go(move || {
+                sem.acquire(1);
+                most.fetch_max(inside.fetch_add(1, SeqCst) + 1, SeqCst);
+                gort::yield_now();
+                if i % 20 == 0 {
+                    gort::time::sleep(Duration::from_millis(1));
+                }
+                inside.fetch_sub(1, SeqCst);
+                sem.release(1);
+                done.fetch_add(1, SeqCst);
+            });
+        }
+        wg.wait();
+        assert_eq!(sem.available(), 5);
+        (most.load(SeqCst), done.load(SeqCst))
+    });
+    assert!(most <= 5, "{most} goroutines held a semaphore of 5");
+    assert_eq!(done, 200);
+}
+
+/// Waiters queue first come, first served, whatever their weight: with all
+/// 4 permits held, a request for 3 queues, then one for 1; releasing 1
+/// must not let the small one overtake, releasing 2 more serves both.
+fn semaphore_serves_weighted_waiters_in_order() {
+    let order = gort::run(|| {
+        let sem = Arc::new(Semaphore::new(4));
+        sem.acquire(4);
+        let order = Arc::new(gort::sync::Mutex::new(Vec::new()));
+        let wg = WaitGroup::new();
+        for (n, name) in [(3, "big"), (1, "small")] {
+            let (sem, order) = (sem.clone(), order.clone());
+            wg.go(move || {
+                sem.acquire(n);
+                order.lock().push(name);
+                sem.release(n);
+            });
+            // Long enough for it to run and queue, even with one P.
+            gort::time::sleep(Duration::from_millis(20));
+        }
+        sem.release(1);
+        gort::time::sleep(Duration::from_millis(20));
+        assert!(
+            order.lock().is_empty(),
+            "the small request overtook the big one"
+        );
+        sem.release(2);
+        wg.wait();
+        let order = order.lock().clone();
+        order
+    });
+    assert_eq!(order, ["big", "small"]);
+}
+
+/// A plain thread and goroutines contend for one permit: each side gets
+/// in, alternately, and nobody blocks another's thread.
+fn semaphore_shared_by_goroutines_and_threads() {
+    let sem = Arc::new(Semaphore::new(1));
+    let total = Arc::new(AtomicUsize::new(0));
+    let thread = {
+        let (sem, total) = (sem.clone(), total.clone());
+        std::thread::spawn(move || {
+            for _ in 0..500 {
+                sem.acquire(1);
+                total.fetch_add(1, SeqCst);
+                sem.release(1);
+            }
+        })
+    };
+    gort::run({
+        let (sem, total) = (sem.clone(), total.clone());
+        move || {
+            let wg = WaitGroup::new();
+            for _ in 0..4 {
+                let (sem, total) = (sem.clone(), total.clone());
+                wg.go(move || {
+                    for _ in 0..500 {
+                        sem.acquire(1);
+                        total.fetch_add(1, SeqCst);
+                        gort::yield_now();
+                        sem.release(1);
+                    }
+                });
+            }
+            wg.wait();
+        }
+    });
+    thread.join().unwrap();
+    assert_eq!(total.load(SeqCst), 2_500);
+    assert_eq!(sem.available(), 1);
+}
+
+/// The goroutine that fails first (in time) is the error `wait` returns,
+/// and `wait` returns only after every goroutine finished.
+fn errgroup_returns_the_first_error() {
+    let (result, finished) = gort::run(|| {
+        let g = ErrGroup::new();
+        let finished = Arc::new(AtomicUsize::new(0));
+        for i in 0..20u32 {
+            let finished = finished.clone();
+            g.go(move || {
+                gort::time::sleep(Duration::from_millis(if i == 7 { 1 } else { 30 }));
+                finished.fetch_add(1, SeqCst);
+                if i % 7 == 0 {
+                    Err(i)
+                } else {
+                    Ok(())
+                }
+            });
+        }
+        let result = g.wait();
+        (result, finished.load(SeqCst))
+    });
+    assert_eq!(
+        result,
+        Err(7),
+        "the first error in time is the one from goroutine 7"
+    );
+    assert_eq!(
+        finished, 20,
+        "wait returned before every goroutine finished"
+    );
+}
+
+fn errgroup_ok_when_all_succeed() {
+    let (result, again) = gort::run(|| {
+        let g: ErrGroup<String> = ErrGroup::new();
+        let sum = Arc::new(AtomicUsize::new(0));
+        for i in 1..=100 {
+            let sum = sum.clone();
+            let g2 = g.clone();
+            g.go(move || {
+                sum.fetch_add(i, SeqCst);
+                if i == 50 {
+                    // A group's goroutine may add to the group (a clone).
+                    let sum = sum.clone();
+                    g2.go(move || {
+                        sum.fetch_add(1000, SeqCst);
+                        Ok(())
+                    });
+                }
+                Ok(())
+            });
+        }
+        let result = g.wait().map(|()| sum.load(SeqCst));
+        (result, g.wait())
+    });
+    assert_eq!(result, Ok(5050 + 1000));
+    assert_eq!(again, Ok(()));
+}
+
+/// `set_limit(3)`: `go` parks the caller while 3 are running.
+fn errgroup_limit_bounds_running_goroutines() {
+    let most = gort::run(|| {
+        let g: ErrGroup<()> = ErrGroup::new();
+        g.set_limit(3);
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        for _ in 0..60 {
+            let (inside, most) = (inside.clone(), most.clone());
+            g.go(move || {
+                most.fetch_max(inside.fetch_add(1, SeqCst) + 1, SeqCst);
+                gort::time::sleep(Duration::from_micros(200));
+                inside.fetch_sub(1, SeqCst);
+                Ok(())
+            });
+        }
+        assert!(!g.try_go(|| Ok(())) || most.load(SeqCst) <= 3);
+        g.wait().unwrap();
+        most.load(SeqCst)
+    });
+    assert!(
+        (1..=3).contains(&most),
+        "{most} ran at once under a limit of 3"
+    );
+}
+
+/// A panic in a group's goroutine does not end the process: `wait`
+/// re-raises it, with its payload, after the others finished.
+fn errgroup_reraises_a_panic_in_wait() {
+    let caught = gort::run(|| {
+        let g: ErrGroup<()> = ErrGroup::new();
+        let finished = Arc::new(AtomicUsize::new(0));
+        g.go(|| panic!("part two exploded"));
+        for _ in 0..5 {
+            let finished = finished.clone();
+            g.go(move || {
+                gort::time::sleep(Duration::from_millis(5));
+                finished.fetch_add(1, SeqCst);
+                Ok(())
+            });
+        }
+        let caught = catch_unwind(AssertUnwindSafe(|| g.wait())).unwrap_err();
+        assert_eq!(
+            finished.load(SeqCst),
+            5,
+            "wait re-raised before the others finished"
+        );
+        caught.downcast_ref::<&str>().map(|s| s.to_string())
+    });
+    assert_eq!(caught.as_deref(), Some("part two exploded"));
+}
