@@ -1,5 +1,6 @@
 //! Go's concurrency toolkit beyond channels, through the public API:
-//! `sync::Semaphore` and `sync::ErrGroup` (golang.org/x/sync). Every test
+//! `sync::Semaphore` and `sync::ErrGroup` (golang.org/x/sync) and
+//! `gort::scope` (scoped goroutines). Every test
 //! runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs); a hang is
 //! turned into a failure by the harness's watchdog.
 
@@ -38,6 +39,19 @@ fn main() {
             "errgroup_reraises_a_panic_in_wait",
             errgroup_reraises_a_panic_in_wait,
         ),
+        (
+            "scope_goroutines_borrow_and_mutate_locals",
+            scope_goroutines_borrow_and_mutate_locals,
+        ),
+        (
+            "scope_reraises_a_panic_after_all_finish",
+            scope_reraises_a_panic_after_all_finish,
+        ),
+        (
+            "scope_join_takes_a_panic_and_returns_values",
+            scope_join_takes_a_panic_and_returns_values,
+        ),
+        ("scope_on_a_plain_thread", scope_on_a_plain_thread),
     ]);
 }
 
@@ -253,4 +267,95 @@ fn errgroup_reraises_a_panic_in_wait() {
         caught.downcast_ref::<&str>().map(|s| s.to_string())
     });
     assert_eq!(caught.as_deref(), Some("part two exploded"));
+}
+
+/// 10,000 scoped goroutines each fill their own slice of a borrowed,
+/// mutable vector and read a borrowed table; the caller sees every write
+/// once `scope` returns.
+fn scope_goroutines_borrow_and_mutate_locals() {
+    const N: usize = 10_000;
+    let (cells, checked) = gort::run(|| {
+        let table: Vec<u64> = (0..N as u64).map(|i| i * 3).collect();
+        let mut cells = vec![0u64; N];
+        let checked = AtomicUsize::new(0);
+        gort::scope(|s| {
+            for (i, cell) in cells.iter_mut().enumerate() {
+                let (table, checked) = (&table, &checked);
+                s.go(move || {
+                    if i % 100 == 0 {
+                        gort::yield_now();
+                    }
+                    *cell = table[i] + 1;
+                    checked.fetch_add(1, SeqCst);
+                });
+            }
+        });
+        (cells, checked.into_inner())
+    });
+    assert_eq!(checked, N);
+    assert!(cells
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| c == i as u64 * 3 + 1));
+}
+
+/// A panic in one scoped goroutine is re-raised by `scope` — with its
+/// payload — only after the others (sleeping meanwhile) have finished.
+fn scope_reraises_a_panic_after_all_finish() {
+    let (payload, finished) = gort::run(|| {
+        let finished = AtomicUsize::new(0);
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            gort::scope(|s| {
+                s.go(|| panic!("scoped goroutine failed"));
+                for _ in 0..8 {
+                    let finished = &finished;
+                    s.go(move || {
+                        gort::time::sleep(Duration::from_millis(10));
+                        finished.fetch_add(1, SeqCst);
+                    });
+                }
+            })
+        }));
+        let payload = caught
+            .unwrap_err()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string());
+        (payload, finished.into_inner())
+    });
+    assert_eq!(payload.as_deref(), Some("scoped goroutine failed"));
+    assert_eq!(
+        finished, 8,
+        "scope re-raised before its goroutines finished"
+    );
+}
+
+/// `spawn` hands back values; a panic taken by `join` is not re-raised.
+fn scope_join_takes_a_panic_and_returns_values() {
+    let (sum, panicked) = gort::run(|| {
+        let data = [1, 2, 3, 4, 5, 6];
+        gort::scope(|s| {
+            let halves: Vec<_> = data
+                .chunks(3)
+                .map(|c| s.spawn(move || c.iter().sum::<i32>()))
+                .collect();
+            let bad = s.spawn(|| -> i32 { panic!("joined, so not re-raised") });
+            let sum: i32 = halves.into_iter().map(|h| h.join().unwrap()).sum();
+            (sum, bad.join().is_err())
+        })
+    });
+    assert_eq!((sum, panicked), (21, true));
+}
+
+/// From a plain thread, `scope` blocks the thread until its goroutines end.
+fn scope_on_a_plain_thread() {
+    let mut words = vec![String::new(); 3];
+    gort::scope(|s| {
+        for (i, w) in words.iter_mut().enumerate() {
+            s.go(move || {
+                gort::time::sleep(Duration::from_millis(2));
+                *w = format!("w{i}");
+            });
+        }
+    });
+    assert_eq!(words, ["w0", "w1", "w2"]);
 }

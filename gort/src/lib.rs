@@ -72,6 +72,7 @@ mod loom_shim;
 mod overflow;
 mod panic;
 pub mod runtime;
+mod scope;
 mod spawn;
 mod stack;
 pub mod sync;
@@ -79,6 +80,7 @@ pub mod time;
 
 pub use chan::{chan, Receiver, Sender};
 pub use gort_macros::{go, main, select, test};
+pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use spawn::{run, spawn, JoinHandle};
 
 /// Let other goroutines run; the caller stays runnable and continues soon

@@ -31,22 +31,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Arc::new(Mutex::new(JoinState {
-        result: None,
-        waiter: None,
-    }));
+    let slot = Arc::new(ResultSlot::new());
     let theirs = Arc::clone(&slot);
-    crate::runtime::new_goroutine(move || {
-        let result = catch_unwind(AssertUnwindSafe(f));
-        let waiter = {
-            let mut state = theirs.lock();
-            state.result = Some(result);
-            state.waiter.take()
-        };
-        if let Some(w) = waiter {
-            w.wake();
-        }
-    });
+    crate::runtime::new_goroutine(move || theirs.fill(catch_unwind(AssertUnwindSafe(f))));
     JoinHandle { slot }
 }
 
@@ -78,12 +65,7 @@ where
 /// Owned permission to wait for a goroutine started by [`spawn`] and take
 /// its result.
 pub struct JoinHandle<T> {
-    slot: Arc<Mutex<JoinState<T>>>,
-}
-
-struct JoinState<T> {
-    result: Option<std::thread::Result<T>>,
-    waiter: Option<Waiter>,
+    slot: Arc<ResultSlot<T>>,
 }
 
 impl<T> JoinHandle<T> {
@@ -91,9 +73,53 @@ impl<T> JoinHandle<T> {
     /// `Err` with its panic payload. Parks a calling goroutine; blocks a
     /// calling thread.
     pub fn join(self) -> std::thread::Result<T> {
+        self.slot.wait()
+    }
+
+    /// Whether the goroutine has finished (its result is ready).
+    pub fn is_finished(&self) -> bool {
+        self.slot.is_filled()
+    }
+}
+
+/// Where a goroutine leaves its result (or panic) for the one handle that
+/// joins it: a result slot and a waiter slot under one lock.
+pub(crate) struct ResultSlot<T> {
+    state: Mutex<JoinState<T>>,
+}
+
+struct JoinState<T> {
+    result: Option<std::thread::Result<T>>,
+    waiter: Option<Waiter>,
+}
+
+impl<T> ResultSlot<T> {
+    pub(crate) fn new() -> Self {
+        ResultSlot {
+            state: Mutex::new(JoinState {
+                result: None,
+                waiter: None,
+            }),
+        }
+    }
+
+    /// Store the goroutine's result and wake the joiner, if one waits.
+    pub(crate) fn fill(&self, result: std::thread::Result<T>) {
+        let waiter = {
+            let mut state = self.state.lock();
+            state.result = Some(result);
+            state.waiter.take()
+        };
+        if let Some(w) = waiter {
+            w.wake();
+        }
+    }
+
+    /// Park until the result is there, and take it.
+    pub(crate) fn wait(&self) -> std::thread::Result<T> {
         loop {
             {
-                let mut state = self.slot.lock();
+                let mut state = self.state.lock();
                 if let Some(result) = state.result.take() {
                     return result;
                 }
@@ -103,9 +129,13 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// Whether the goroutine has finished (its result is ready).
-    pub fn is_finished(&self) -> bool {
-        self.slot.lock().result.is_some()
+    pub(crate) fn is_filled(&self) -> bool {
+        self.state.lock().result.is_some()
+    }
+
+    /// The result, if it is there and nobody took it.
+    pub(crate) fn take(&self) -> Option<std::thread::Result<T>> {
+        self.state.lock().result.take()
     }
 }
 
