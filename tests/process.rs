@@ -1,7 +1,8 @@
 //! Whole-process behaviour, checked by running the fixture programs in
 //! tests/fixtures/ and watching their exit status and output: a panicking
 //! goroutine, a panicking main, a stack overflow, main returning while other
-//! goroutines live, and the environment variables.
+//! goroutines live (and while its drops make one panic), and the
+//! environment variables.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -71,6 +72,47 @@ fn a_stack_overflow_is_reported_with_the_goroutine_and_the_size() {
             .parse()
             .unwrap();
         assert!(goid > 1, "the overflowing goroutine is not main: {line}");
+    }
+}
+
+/// Main takes one value from an unbuffered channel and returns while a
+/// second sender is blocked in `send(..).unwrap()`; dropping main's
+/// receiver fails that send and the sender panics. As in Go (where that
+/// send just never completes) the status is main's: 0, in every one of 30
+/// runs at GOMAXPROCS 1, 2 and 8, with main's buffered output flushed and
+/// nothing on stderr. When main returns an `Err` through `?` instead, the
+/// status is 1 every time, never the goroutine's 2.
+#[test]
+fn main_returning_fixes_the_exit_status_even_if_its_drops_make_a_goroutine_panic() {
+    let bin = env!("CARGO_BIN_EXE_fixture-main-drops-wake-a-sender");
+    for procs in ["1", "2", "8"] {
+        for run_no in 0..30 {
+            let out = Command::new(bin)
+                .env("GOMAXPROCS", procs)
+                .env("RUST_BACKTRACE", "0")
+                .output()
+                .expect("fixture runs");
+            let err = stderr(&out);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "GOMAXPROCS={procs}, run {run_no}: stderr: {err}"
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "got 1");
+            assert!(err.is_empty(), "GOMAXPROCS={procs}: stderr: {err}");
+            let out = Command::new(bin)
+                .arg("err")
+                .env("GOMAXPROCS", procs)
+                .env("RUST_BACKTRACE", "0")
+                .output()
+                .expect("fixture runs");
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "GOMAXPROCS={procs}, run {run_no} (main returns Err): stderr: {}",
+                stderr(&out)
+            );
+        }
     }
 }
 

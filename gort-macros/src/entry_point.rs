@@ -152,8 +152,11 @@ impl EntryPoint {
             attrs,
             vis,
             mut sig,
-            block,
+            mut block,
         } = function;
+        if let EntryPoint::Main = self {
+            crate::main_exit::mark_returns(&mut block);
+        }
         let (inner, outer): (Vec<Attribute>, Vec<Attribute>) = attrs
             .into_iter()
             .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
@@ -249,8 +252,8 @@ mod tests {
                     #![allow(unused)]
                     ::gort::__private::main(move || ::std::process::Termination::report(
                         (move || -> Result<(), Error> {
-                            run()?;
-                            Ok(())
+                            ::gort::__private::main_try(run())?;
+                            ::gort::__private::main_returns(Ok(()))
                         })()
                     ))
                 }

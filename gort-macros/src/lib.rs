@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 
 mod entry_point;
 mod go;
+mod main_exit;
 mod select;
 
 use entry_point::EntryPoint;
@@ -219,6 +220,15 @@ pub fn select(input: TokenStream) -> TokenStream {
 /// The function takes no arguments (read them with `std::env::args()`), and cannot be
 /// `async` or generic: a goroutine blocks on channels and I/O instead of awaiting.
 ///
+/// Once the body has returned — by its last expression, a `return`, or a `?` on an
+/// `Err` — the exit status is main's, as in Go. Main's locals are still dropped (a
+/// `BufWriter` still flushes), and a goroutine that those drops make panic (say, a
+/// `send(..).unwrap()` failing because main's `Receiver` was its channel's last) ends
+/// silently instead of racing the exit with status 2. A panic before that still ends
+/// the process with status 2. To do this, the attribute marks each of those exits
+/// (`::gort::__private::main_returns(value)`, `main_try(result)?`), leaving closures,
+/// async blocks and nested items alone.
+///
 /// # Examples
 ///
 /// ```
@@ -244,7 +254,7 @@ pub fn select(input: TokenStream) -> TokenStream {
 /// fn main() -> ::std::process::ExitCode {
 ///     ::gort::__private::main(move || ::std::process::Termination::report(
 ///         (move || -> Result<(), Box<dyn Error>> {
-///             // the body, unchanged
+///             // the body, with each way out marked (see above)
 ///         })()
 ///     ))
 /// }

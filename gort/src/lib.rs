@@ -117,6 +117,22 @@ pub mod __private {
         crate::spawn::main(f)
     }
 
+    /// `#[gort::main]` wraps every value main's body returns in this: from
+    /// here on the exit status is main's (see gort-macros' main_exit.rs).
+    pub fn main_returns<T>(value: T) -> T {
+        crate::panic::main_returned();
+        value
+    }
+
+    /// `#[gort::main]` wraps the operand of each `?` in main's body in this:
+    /// an `Err` leaves main.
+    pub fn main_try<T, E>(result: Result<T, E>) -> Result<T, E> {
+        if result.is_err() {
+            crate::panic::main_returned();
+        }
+        result
+    }
+
     pub use crate::chan::{
         recv_operand, select, select_forever, send_operand, CaseRef, RecvCase, SendCase,
     };

@@ -10,6 +10,31 @@
 
 use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+
+/// Set once `#[gort::main]`'s body has returned (before its locals drop).
+static MAIN_RETURNED: AtomicBool = AtomicBool::new(false);
+/// The id of the goroutine running `#[gort::main]`'s body (0: none).
+static MAIN_GOROUTINE: AtomicU64 = AtomicU64::new(0);
+
+/// Main's body is running on the calling goroutine.
+pub(crate) fn main_started() {
+    MAIN_GOROUTINE.store(crate::runtime::goroutine_id(), SeqCst);
+}
+
+/// Main's body returned: the exit status is now main's. A goroutine that
+/// panics from here on — typically woken by the drop of one of main's
+/// locals — is silent and ends without ending the process, as in Go, where
+/// main returning ends the program before such a goroutine could run.
+pub(crate) fn main_returned() {
+    MAIN_RETURNED.store(true, SeqCst);
+}
+
+/// Whether a panic on goroutine `goid` comes after main returned and is
+/// not main's own (which still reports and exits 2).
+fn after_main_returned(goid: u64) -> bool {
+    MAIN_RETURNED.load(SeqCst) && goid != MAIN_GOROUTINE.load(SeqCst)
+}
 
 pub(crate) fn install_hook() {
     let previous = std::panic::take_hook();
@@ -17,6 +42,9 @@ pub(crate) fn install_hook() {
         let goid = crate::runtime::goroutine_id();
         if goid == 0 {
             return previous(info);
+        }
+        if after_main_returned(goid) {
+            return;
         }
         let msg = message(info.payload());
         let mut out = format!("panic in goroutine {goid}: {msg}\n");
@@ -44,7 +72,20 @@ pub(crate) fn message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// A `go!` goroutine panicked: the hook has reported it; end the process.
+/// A `go!` goroutine panicked: the hook has reported it; end the process
+/// with status 2 — unless main has returned already, in which case the
+/// status is main's and this goroutine just stops (parked for good; the
+/// process is about to end).
 pub(crate) fn goroutine_panicked() -> ! {
+    if after_main_returned(crate::runtime::goroutine_id()) {
+        loop {
+            crate::runtime::park::park();
+        }
+    }
+    exit_after_panic()
+}
+
+/// End the process as Go does after an unrecovered panic.
+pub(crate) fn exit_after_panic() -> ! {
     std::process::exit(2)
 }

@@ -159,8 +159,12 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    match spawn(f).join() {
+    let body = move || {
+        crate::panic::main_started();
+        f()
+    };
+    match spawn(body).join() {
         Ok(v) => v,
-        Err(_) => crate::panic::goroutine_panicked(),
+        Err(_) => crate::panic::exit_after_panic(),
     }
 }
