@@ -1,11 +1,12 @@
 //! Go's concurrency toolkit beyond channels, through the public API:
-//! `sync::Semaphore` and `sync::ErrGroup` (golang.org/x/sync) and
-//! `gort::scope` (scoped goroutines). Every test
+//! `sync::Semaphore` and `sync::ErrGroup` (golang.org/x/sync),
+//! `gort::scope` (scoped goroutines) and `gort::context`. Every test
 //! runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs); a hang is
 //! turned into a failure by the harness's watchdog.
 
 mod common;
 
+use gort::context::{self, Context};
 use gort::sync::{ErrGroup, Semaphore, WaitGroup};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
@@ -52,6 +53,30 @@ fn main() {
             scope_join_takes_a_panic_and_returns_values,
         ),
         ("scope_on_a_plain_thread", scope_on_a_plain_thread),
+        (
+            "context_cancellation_reaches_grandchildren_only",
+            context_cancellation_reaches_grandchildren_only,
+        ),
+        (
+            "context_timeout_fires_after_its_deadline_under_load",
+            context_timeout_fires_after_its_deadline_under_load,
+        ),
+        (
+            "context_cancel_leaves_no_goroutine_behind",
+            context_cancel_leaves_no_goroutine_behind,
+        ),
+        (
+            "context_values_deadlines_and_background",
+            context_values_deadlines_and_background,
+        ),
+        (
+            "channel_operations_give_up_when_the_context_does",
+            channel_operations_give_up_when_the_context_does,
+        ),
+        (
+            "errgroup_context_stops_the_others_on_first_error",
+            errgroup_context_stops_the_others_on_first_error,
+        ),
     ]);
 }
 
@@ -358,4 +383,209 @@ fn scope_on_a_plain_thread() {
         }
     });
     assert_eq!(words, ["w0", "w1", "w2"]);
+}
+
+/// Whether `ctx` is cancelled, asked the Go way: a `select!` on its done
+/// channel with a `default`.
+fn is_done(ctx: &Context) -> bool {
+    gort::select! {
+        <-ctx.done() => true,
+        default => false,
+    }
+}
+
+/// Cancelling a context reaches its children and grandchildren (through a
+/// value node and a deadline node), each reporting `Canceled`, and wakes
+/// goroutines blocked on their done channels; a sibling branch and the
+/// parent are untouched.
+fn context_cancellation_reaches_grandchildren_only() {
+    gort::run(|| {
+        let root = context::background();
+        let (parent, cancel_parent) = context::with_cancel(&root);
+        let (child, _keep1) = context::with_cancel(&parent);
+        let valued = context::with_value(&child, 7u32);
+        let (grandchild, _keep2) = context::with_timeout(&valued, Duration::from_secs(3600));
+        let (sibling, _keep3) = context::with_cancel(&root);
+        let woken = Arc::new(AtomicUsize::new(0));
+        let wg = WaitGroup::new();
+        for ctx in [child.clone(), valued.clone(), grandchild.clone()] {
+            let woken = woken.clone();
+            wg.go(move || {
+                let _ = ctx.done().recv(); // blocks until closed
+                assert_eq!(ctx.err(), Some(context::Error::Canceled));
+                woken.fetch_add(1, SeqCst);
+            });
+        }
+        gort::time::sleep(Duration::from_millis(5));
+        assert!(!is_done(&grandchild) && grandchild.err().is_none());
+        cancel_parent.cancel();
+        cancel_parent.cancel(); // idempotent
+        wg.wait();
+        assert_eq!(woken.load(SeqCst), 3);
+        assert!(is_done(&parent) && is_done(&grandchild));
+        assert!(
+            !is_done(&sibling) && sibling.err().is_none(),
+            "a sibling was cancelled"
+        );
+        assert!(!is_done(&root));
+        // A child made after its parent was cancelled is born cancelled.
+        let (late, _) = context::with_cancel(&grandchild);
+        assert_eq!(late.err(), Some(context::Error::Canceled));
+    });
+}
+
+/// A 30 ms timeout fires — never early — while 8 goroutines spin through
+/// yields on every P, and reports `DeadlineExceeded`.
+fn context_timeout_fires_after_its_deadline_under_load() {
+    let (waited, err) = gort::run(|| {
+        let stop = Arc::new(AtomicUsize::new(0));
+        for _ in 0..8 {
+            let stop = stop.clone();
+            gort::go!(move || while stop.load(SeqCst) == 0 {
+                gort::yield_now();
+            });
+        }
+        let start = std::time::Instant::now();
+        let (ctx, _cancel) =
+            context::with_timeout(&context::background(), Duration::from_millis(30));
+        let _ = ctx.done().recv();
+        let waited = start.elapsed();
+        stop.store(1, SeqCst);
+        (waited, ctx.err())
+    });
+    assert_eq!(err, Some(context::Error::DeadlineExceeded));
+    assert!(
+        waited >= Duration::from_millis(30),
+        "fired early, after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(5), "fired after {waited:?}");
+}
+
+/// Contexts need no goroutines of their own: making and cancelling 1,000
+/// timeouts, and letting 100 short ones expire, leaves the goroutine count
+/// where it was.
+fn context_cancel_leaves_no_goroutine_behind() {
+    gort::run(|| {
+        // Earlier tests' goroutines may still be finishing: let them.
+        common::eventually(Duration::from_secs(5), || {
+            gort::runtime::num_goroutine() == 1
+        });
+        let base = gort::runtime::num_goroutine();
+        let root = context::background();
+        let (parent, cancel_parent) = context::with_cancel(&root);
+        let mut cancels = Vec::new();
+        for _ in 0..1_000 {
+            let (_, cancel) = context::with_timeout(&parent, Duration::from_secs(3600));
+            cancels.push(cancel);
+        }
+        for c in &cancels[..500] {
+            c.cancel();
+        }
+        cancel_parent.cancel(); // the other 500, through their parent
+        let short: Vec<_> = (0..100)
+            .map(|_| context::with_timeout(&root, Duration::from_millis(1)))
+            .collect();
+        for (ctx, _) in &short {
+            let _ = ctx.done().recv();
+        }
+        assert_eq!(gort::runtime::num_goroutine(), base);
+    });
+}
+
+#[derive(Debug, PartialEq)]
+struct RequestId(u64);
+
+/// Values are found by type through cancel and deadline nodes, the nearest
+/// one wins; a child keeps a parent's earlier deadline; background is
+/// never done and has no deadline.
+fn context_values_deadlines_and_background() {
+    gort::run(|| {
+        let bg = context::background();
+        assert!(!is_done(&bg) && bg.err().is_none() && bg.deadline().is_none());
+        let a = context::with_value(&bg, RequestId(1));
+        let (b, _cb) = context::with_cancel(&a);
+        let c = context::with_value(&b, "user");
+        assert_eq!(c.value::<RequestId>(), Some(&RequestId(1)));
+        assert_eq!(c.value::<&str>(), Some(&"user"));
+        assert_eq!(c.value::<u64>(), None);
+        let d = context::with_value(&c, RequestId(2));
+        assert_eq!(d.value::<RequestId>(), Some(&RequestId(2)));
+        let soon = std::time::Instant::now() + Duration::from_secs(60);
+        let (e, _ce) = context::with_deadline(&d, soon);
+        assert_eq!(e.deadline(), Some(soon));
+        let (f, _cf) = context::with_timeout(&e, Duration::from_secs(3600));
+        assert_eq!(
+            f.deadline(),
+            Some(soon),
+            "a later deadline replaced an earlier one"
+        );
+        let (g, _cg) = context::with_deadline(&f, std::time::Instant::now());
+        assert_eq!(
+            g.err(),
+            Some(context::Error::DeadlineExceeded),
+            "a past deadline is already done"
+        );
+        assert!(f.err().is_none());
+    });
+}
+
+/// `recv_ctx` and `send_ctx` give up when the context does, handing an
+/// unsent value back; they complete when the channel is ready.
+fn channel_operations_give_up_when_the_context_does() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<String>(0);
+        let (ctx, cancel) =
+            context::with_timeout(&context::background(), Duration::from_millis(10));
+        assert_eq!(
+            rx.recv_ctx(&ctx),
+            Err(gort::chan::RecvCtxError::Done(
+                context::Error::DeadlineExceeded
+            ))
+        );
+        match tx.send_ctx("kept".to_string(), &ctx) {
+            Err(e) => assert_eq!(e.into_inner(), "kept"),
+            Ok(()) => panic!("sent with nobody receiving"),
+        }
+        cancel.cancel();
+        let (live, stop) = context::with_cancel(&context::background());
+        let rx2 = rx.clone();
+        let h = gort::spawn(move || rx2.recv_ctx(&live));
+        tx.send_ctx("hello".to_string(), &context::background())
+            .unwrap();
+        assert_eq!(h.join().unwrap(), Ok("hello".to_string()));
+        stop.cancel();
+        drop(tx);
+        assert_eq!(
+            rx.recv_ctx(&context::background()),
+            Err(gort::chan::RecvCtxError::Closed)
+        );
+    });
+}
+
+/// `ErrGroup::with_context`: the first failure cancels the group's context,
+/// so the other goroutines, waiting on it, stop long before their hour.
+fn errgroup_context_stops_the_others_on_first_error() {
+    let (result, stopped) = gort::run(|| {
+        let (g, ctx) = ErrGroup::with_context(&context::background());
+        let stopped = Arc::new(AtomicUsize::new(0));
+        for i in 0..6 {
+            let (ctx, stopped) = (ctx.clone(), stopped.clone());
+            g.go(move || {
+                if i == 4 {
+                    gort::time::sleep(Duration::from_millis(5));
+                    return Err(format!("worker {i} failed"));
+                }
+                gort::select! {
+                    <-ctx.done() => { stopped.fetch_add(1, SeqCst); }
+                    <-gort::time::after(Duration::from_secs(3600)) => {}
+                }
+                Ok(())
+            });
+        }
+        let result = g.wait();
+        assert_eq!(ctx.err(), Some(context::Error::Canceled));
+        (result, stopped.load(SeqCst))
+    });
+    assert_eq!(result, Err("worker 4 failed".to_string()));
+    assert_eq!(stopped, 5);
 }

@@ -67,6 +67,7 @@ extern crate self as gort;
 mod batch_pool;
 pub mod chan;
 mod config;
+pub mod context;
 mod lifo_pool;
 mod loom_shim;
 mod overflow;

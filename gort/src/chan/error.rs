@@ -47,6 +47,63 @@ pub enum RecvTimeoutError {
     Closed,
 }
 
+/// Why `send_ctx` did not send; the value is returned.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum SendCtxError<T> {
+    /// The context was cancelled first; its reason.
+    Done(T, crate::context::Error),
+    /// The channel is closed.
+    Closed(T),
+}
+
+/// Why `recv_ctx` returned nothing.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub enum RecvCtxError {
+    /// The context was cancelled first; its reason.
+    Done(crate::context::Error),
+    /// The channel is closed and drained.
+    Closed,
+}
+
+impl<T> SendCtxError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendCtxError::Done(v, _) | SendCtxError::Closed(v) => v,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendCtxError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendCtxError::Done(_, e) => write!(f, "Done(.., {e:?})"),
+            SendCtxError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendCtxError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendCtxError::Done(_, e) => write!(f, "gave up sending on a channel: {e}"),
+            SendCtxError::Closed(_) => f.write_str("sending on a closed channel"),
+        }
+    }
+}
+
+impl fmt::Display for RecvCtxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvCtxError::Done(e) => write!(f, "gave up receiving on a channel: {e}"),
+            RecvCtxError::Closed => f.write_str("receiving on a closed and empty channel"),
+        }
+    }
+}
+
+impl<T> std::error::Error for SendCtxError<T> {}
+impl std::error::Error for RecvCtxError {}
+
 impl<T> SendError<T> {
     /// The value that was not sent.
     pub fn into_inner(self) -> T {

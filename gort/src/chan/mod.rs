@@ -20,7 +20,8 @@ mod waitq;
 mod zero;
 
 pub use error::{
-    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+    RecvCtxError, RecvError, RecvTimeoutError, SendCtxError, SendError, SendTimeoutError,
+    TryRecvError, TrySendError,
 };
 #[doc(hidden)]
 pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
@@ -105,6 +106,24 @@ impl<T: Send> Sender<T> {
         self.send_until(v, Some(deadline))
     }
 
+    /// Send `v`, unless `ctx` is cancelled first — Go's
+    /// `select { case ch <- v: case <-ctx.Done(): }`, and like it, when both
+    /// are ready either may win. The value comes back in the error.
+    pub fn send_ctx(&self, v: T, ctx: &crate::context::Context) -> Result<(), SendCtxError<T>> {
+        let mut send = SendCase::new(Some(self), v);
+        let mut done = RecvCase::new(Some(ctx.done()));
+        let chosen = select(&mut [send.erase(), done.erase()], false);
+        if chosen == Some(0) {
+            return send
+                .into_result()
+                .map_err(|SendError(v)| SendCtxError::Closed(v));
+        }
+        let err = ctx
+            .err()
+            .expect("a context's done channel closes once it is cancelled");
+        Err(SendCtxError::Done(send.into_unsent(), err))
+    }
+
     fn send_until(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -166,6 +185,22 @@ impl<T: Send> Receiver<T> {
     /// (crossbeam-channel's `recv_deadline`).
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(deadline))
+    }
+
+    /// Receive a value, unless `ctx` is cancelled first — Go's
+    /// `select { case v := <-ch: case <-ctx.Done(): }`, and like it, when
+    /// both are ready either may win.
+    pub fn recv_ctx(&self, ctx: &crate::context::Context) -> Result<T, RecvCtxError> {
+        let mut recv = RecvCase::new(Some(self));
+        let mut done = RecvCase::new(Some(ctx.done()));
+        let chosen = select(&mut [recv.erase(), done.erase()], false);
+        if chosen == Some(0) {
+            return recv.into_result().map_err(|RecvError| RecvCtxError::Closed);
+        }
+        let err = ctx
+            .err()
+            .expect("a context's done channel closes once it is cancelled");
+        Err(RecvCtxError::Done(err))
     }
 
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {

@@ -152,6 +152,11 @@ impl<'a, T: Send> SendCase<'a, T> {
         self.result
             .expect("select reported this case, so it completed")
     }
+    /// The value, when another case was chosen and this one never sent.
+    pub(crate) fn into_unsent(self) -> T {
+        self.value
+            .expect("a case that was not chosen still holds its value")
+    }
     /// For a send arm without a binding: as in Go, sending on a closed
     /// channel panics.
     pub fn into_sent(self) {

@@ -58,6 +58,17 @@ impl<E: Send + 'static> ErrGroup<E> {
         Self::build(None)
     }
 
+    /// A group and a child context of `parent` that is cancelled the first
+    /// time one of the group's goroutines fails (returns an error or
+    /// panics), or else when `wait` returns (Go's `errgroup.WithContext`).
+    /// Hand the context to the goroutines so the others can stop early.
+    pub fn with_context(
+        parent: &crate::context::Context,
+    ) -> (ErrGroup<E>, crate::context::Context) {
+        let (ctx, cancel) = crate::context::with_cancel(parent);
+        (Self::build(Some(Box::new(move || cancel.cancel()))), ctx)
+    }
+
     fn build(on_error: Option<Box<dyn Fn() + Send + Sync>>) -> ErrGroup<E> {
         ErrGroup {
             shared: Arc::new(Shared {

@@ -1,0 +1,392 @@
+//! `gort::context`: Go's `context` package — cancellation, deadlines and
+//! request-scoped values that flow down a tree of contexts.
+//!
+//! # Structure
+//! A [`Context`] is an `Arc` to a node: `background()`'s root, or a child
+//! made by `with_cancel`, `with_deadline`/`with_timeout` (cancellable
+//! nodes) or `with_value` (a value node, which shares its parent's
+//! cancellation). A cancellable node owns a channel that is closed when it
+//! is cancelled — so `done()` is an ordinary [`Receiver`], ready in
+//! `select!` once cancelled and never before — plus its error, its timer
+//! and its cancellable children.
+//!
+//! # Cancellation
+//! `cancel(err)`: set the error (once; later calls do nothing), close the
+//! done channel, stop the timer, then cancel every registered child with
+//! the same error and unregister from the parent. A child registers with
+//! its nearest cancellable ancestor under that ancestor's `children` lock,
+//! checking the ancestor's error under the same lock; the canceller sets
+//! its error *before* taking that lock to empty the list. So a child either
+//! sees the error (and cancels itself at once) or is in the list the
+//! canceller takes. A dropped node unregisters itself, so a long-lived
+//! parent does not collect dead children. No goroutine is ever started:
+//! a deadline is a runtime timer, released on cancel.
+
+use crate::chan::{chan, Receiver, Sender};
+use crate::runtime::timer::{self, TimerId};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+/// Why a context was cancelled (Go's `context.Canceled` and
+/// `context.DeadlineExceeded`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// Its `CancelFunc` (or an ancestor's) was called.
+    Canceled,
+    /// Its deadline (or an ancestor's) passed.
+    DeadlineExceeded,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::Canceled => "context canceled",
+            Error::DeadlineExceeded => "context deadline exceeded",
+        })
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Carries a cancellation signal, a deadline and values across API
+/// boundaries and between goroutines (Go's `context.Context`). Cheap to
+/// clone; `Send + Sync`.
+///
+/// ```
+/// use gort::context;
+/// use std::time::Duration;
+///
+/// gort::run(|| {
+///     let (ctx, _cancel) = context::with_timeout(&context::background(), Duration::from_millis(10));
+///     let (_tx, rx) = gort::chan::<u32>(0); // nobody ever sends
+///     gort::select! {
+///         _ = <-&rx => unreachable!(),
+///         <-ctx.done() => assert_eq!(ctx.err(), Some(context::Error::DeadlineExceeded)),
+///     }
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    node: Arc<Node>,
+}
+
+/// Cancels the context it came with, and that context's descendants
+/// (Go's `context.CancelFunc`). Idempotent. Dropping it does *not* cancel:
+/// call [`cancel`](CancelFunc::cancel) when the work is done, as Go's
+/// `defer cancel()` does, or the context lives until its parent is
+/// cancelled (a timeout's timer until it fires).
+#[derive(Clone)]
+pub struct CancelFunc {
+    node: Arc<Node>,
+}
+
+struct Node {
+    parent: Option<Arc<Node>>,
+    kind: Kind,
+}
+
+enum Kind {
+    Background,
+    Value {
+        type_id: TypeId,
+        value: Box<dyn Any + Send + Sync>,
+    },
+    Cancel(Cancel),
+}
+
+struct Cancel {
+    id: u64,
+    deadline: Option<Instant>,
+    err: OnceLock<Error>,
+    done_tx: parking_lot::Mutex<Option<Sender<()>>>,
+    done_rx: Receiver<()>,
+    timer: parking_lot::Mutex<Option<TimerId>>,
+    children: parking_lot::Mutex<HashMap<u64, Weak<Node>>>,
+}
+
+/// The root of every context tree: never cancelled, no deadline, no
+/// values (Go's `context.Background()`; use it for `context.TODO()` too).
+pub fn background() -> Context {
+    static ROOT: OnceLock<Arc<Node>> = OnceLock::new();
+    Context {
+        node: Arc::clone(ROOT.get_or_init(|| {
+            Arc::new(Node {
+                parent: None,
+                kind: Kind::Background,
+            })
+        })),
+    }
+}
+
+/// A child of `parent` that is cancelled when the returned [`CancelFunc`]
+/// is called or when `parent` is (Go's `context.WithCancel`).
+pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
+    cancellable(parent, None)
+}
+
+/// A child of `parent` that is also cancelled, with
+/// [`Error::DeadlineExceeded`], at `deadline` (Go's
+/// `context.WithDeadline`). A parent's earlier deadline stays in force.
+pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFunc) {
+    if parent.deadline().is_some_and(|d| d <= deadline) {
+        return with_cancel(parent);
+    }
+    let (ctx, cancel) = cancellable(parent, Some(deadline));
+    let Kind::Cancel(c) = &ctx.node.kind else {
+        unreachable!("cancellable makes cancel nodes")
+    };
+    if deadline <= Instant::now() {
+        ctx.node.cancel(Error::DeadlineExceeded);
+    } else {
+        let weak = Arc::downgrade(&ctx.node);
+        let id = timer::add(deadline, move || {
+            if let Some(node) = weak.upgrade() {
+                node.cancel(Error::DeadlineExceeded);
+            }
+        });
+        let mut slot = c.timer.lock();
+        if c.err.get().is_some() {
+            timer::cancel(id); // cancelled meanwhile (by the parent)
+        } else {
+            *slot = Some(id);
+        }
+    }
+    (ctx, cancel)
+}
+
+/// [`with_deadline`] at `d` from now (Go's `context.WithTimeout`).
+pub fn with_timeout(parent: &Context, d: Duration) -> (Context, CancelFunc) {
+    with_deadline(parent, Instant::now() + d)
+}
+
+/// A child of `parent` that carries `value`, found by its type with
+/// [`Context::value`] (Go's `context.WithValue`, keyed by type: wrap a
+/// value in a newtype of your own to keep it apart from others').
+pub fn with_value<T: Any + Send + Sync>(parent: &Context, value: T) -> Context {
+    Context {
+        node: Arc::new(Node {
+            parent: Some(Arc::clone(&parent.node)),
+            kind: Kind::Value {
+                type_id: TypeId::of::<T>(),
+                value: Box::new(value),
+            },
+        }),
+    }
+}
+
+fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelFunc) {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let (tx, rx) = chan(0);
+    let node = Arc::new(Node {
+        parent: Some(Arc::clone(&parent.node)),
+        kind: Kind::Cancel(Cancel {
+            id: NEXT_ID.fetch_add(1, Relaxed),
+            deadline,
+            err: OnceLock::new(),
+            done_tx: parking_lot::Mutex::new(Some(tx)),
+            done_rx: rx,
+            timer: parking_lot::Mutex::new(None),
+            children: parking_lot::Mutex::new(HashMap::new()),
+        }),
+    });
+    if let Some(ancestor) = parent.node.cancel_ancestor() {
+        let mut children = ancestor.children.lock();
+        match ancestor.err.get() {
+            Some(&err) => {
+                drop(children);
+                node.cancel(err);
+            }
+            None => {
+                children.insert(node.cancel_state().id, Arc::downgrade(&node));
+            }
+        }
+    }
+    let ctx = Context {
+        node: Arc::clone(&node),
+    };
+    (ctx, CancelFunc { node })
+}
+
+impl Node {
+    /// The cancellation state of this node or of its nearest ancestor that
+    /// can be cancelled.
+    fn cancel_ancestor(&self) -> Option<&Cancel> {
+        let mut node = self;
+        loop {
+            match &node.kind {
+                Kind::Cancel(c) => return Some(c),
+                Kind::Background => return None,
+                Kind::Value { .. } => node = node.parent.as_deref()?,
+            }
+        }
+    }
+
+    fn cancel_state(&self) -> &Cancel {
+        match &self.kind {
+            Kind::Cancel(c) => c,
+            _ => unreachable!("only cancel nodes are cancelled"),
+        }
+    }
+
+    /// See the module docs.
+    fn cancel(&self, err: Error) {
+        let c = self.cancel_state();
+        if c.err.set(err).is_err() {
+            return; // already cancelled
+        }
+        if let Some(tx) = c.done_tx.lock().take() {
+            tx.close();
+        }
+        if let Some(id) = c.timer.lock().take() {
+            timer::cancel(id);
+        }
+        let children = std::mem::take(&mut *c.children.lock());
+        for child in children.values().filter_map(Weak::upgrade) {
+            child.cancel(err);
+        }
+        self.unregister();
+    }
+
+    /// Leave the nearest cancellable ancestor's list of children.
+    fn unregister(&self) {
+        let Kind::Cancel(c) = &self.kind else { return };
+        if let Some(ancestor) = self.parent.as_deref().and_then(Node::cancel_ancestor) {
+            ancestor.children.lock().remove(&c.id);
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Kind::Cancel(c) = &self.kind {
+            if let Some(id) = c.timer.lock().take() {
+                timer::cancel(id);
+            }
+        }
+        self.unregister();
+    }
+}
+
+impl Context {
+    /// A channel that is closed when this context is cancelled (Go's
+    /// `ctx.Done()`): as a `select!` operand, `<-ctx.done() => …` is ready
+    /// once the context is cancelled and never before. `background()`'s
+    /// never closes.
+    pub fn done(&self) -> &Receiver<()> {
+        match self.node.cancel_ancestor() {
+            Some(c) => &c.done_rx,
+            None => never(),
+        }
+    }
+
+    /// Why the context was cancelled, or `None` while it is not (Go's
+    /// `ctx.Err()`). A descendant reports its ancestor's reason.
+    pub fn err(&self) -> Option<Error> {
+        self.node
+            .cancel_ancestor()
+            .and_then(|c| c.err.get().copied())
+    }
+
+    /// When the context will be cancelled by itself (its own or an
+    /// ancestor's deadline), if ever (Go's `ctx.Deadline()`).
+    pub fn deadline(&self) -> Option<Instant> {
+        let mut node = Some(&*self.node);
+        while let Some(n) = node {
+            if let Kind::Cancel(Cancel {
+                deadline: Some(d), ..
+            }) = &n.kind
+            {
+                return Some(*d);
+            }
+            node = n.parent.as_deref();
+        }
+        None
+    }
+
+    /// The nearest value of type `T` put in this context or an ancestor
+    /// with [`with_value`] (Go's `ctx.Value(key)`).
+    pub fn value<T: Any + Send + Sync>(&self) -> Option<&T> {
+        let mut node = Some(&*self.node);
+        while let Some(n) = node {
+            if let Kind::Value { type_id, value } = &n.kind {
+                if *type_id == TypeId::of::<T>() {
+                    return value.downcast_ref();
+                }
+            }
+            node = n.parent.as_deref();
+        }
+        None
+    }
+}
+
+impl CancelFunc {
+    /// Cancel the context (with [`Error::Canceled`]) and its descendants,
+    /// and release its timer; later calls do nothing.
+    pub fn cancel(&self) {
+        self.node.cancel(Error::Canceled);
+    }
+}
+
+/// The done channel of contexts that are never cancelled.
+fn never() -> &'static Receiver<()> {
+    static NEVER: OnceLock<(Sender<()>, Receiver<()>)> = OnceLock::new();
+    &NEVER.get_or_init(|| chan(0)).1
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("err", &self.err())
+            .field("deadline", &self.deadline())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for CancelFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelFunc").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// The pending timer of a timeout context.
+    fn timer_of(ctx: &Context) -> Option<TimerId> {
+        *ctx.node.cancel_state().timer.lock()
+    }
+
+    #[test]
+    fn a_cancelled_or_dropped_timeout_releases_its_timer() {
+        let (ctx, cancel) = with_timeout(&background(), Duration::from_secs(3600));
+        let id = timer_of(&ctx).expect("a pending deadline has a timer");
+        cancel.cancel();
+        assert!(timer_of(&ctx).is_none());
+        assert!(
+            !timer::cancel(id),
+            "the timer was still pending after cancel"
+        );
+
+        let (ctx, cancel) = with_timeout(&background(), Duration::from_secs(3600));
+        let id = timer_of(&ctx).expect("a pending deadline has a timer");
+        drop((ctx, cancel));
+        assert!(!timer::cancel(id), "the timer outlived its context");
+    }
+
+    #[test]
+    fn a_parent_forgets_children_that_are_cancelled_or_dropped() {
+        let (parent, _cancel) = with_cancel(&background());
+        let children = || parent.node.cancel_state().children.lock().len();
+        let kept: Vec<_> = (0..10).map(|_| with_cancel(&parent)).collect();
+        assert_eq!(children(), 10);
+        kept[..5].iter().for_each(|(_, c)| c.cancel());
+        assert_eq!(children(), 5);
+        drop(kept);
+        assert_eq!(children(), 0);
+    }
+}
