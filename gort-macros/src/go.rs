@@ -201,9 +201,10 @@ impl DeferredCall {
     /// call's first token (`start`) and of its argument list, so that the closure, and any
     /// error about what it captures, spans the user's call.
     fn new(bindings: Bindings, call: TokenStream, start: Span, paren: Paren) -> Self {
-        // The result is discarded, as Go does, even a `#[must_use]` one: the lint's advice,
-        // `let _ = ...`, could not be written inside `go!`.
-        let mut body = Group::new(Delimiter::Brace, quote!(#[allow(unused_must_use)] #call;));
+        // The call's value is the closure's: `__private::go` accepts only `()`, so the
+        // call form, like the closure and block forms, refuses to drop a result silently
+        // (Go discards it; a lost `Result` is a bug Rust can catch) and says to use `spawn`.
+        let mut body = Group::new(Delimiter::Brace, quote!(#call));
         body.set_span(paren.span.join());
         let closure = quote_spanned!(start=> move || #body);
         DeferredCall {
@@ -266,70 +267,59 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip] // the expected expansion keeps the braces rustfmt would drop
     fn call_arguments_are_bound_before_the_spawn() {
         assert_eq!(
             expand(quote!(f(a(), b))),
             normalized(quote!({
                 let __gort_arg0 = a();
                 let __gort_arg1 = b;
-                ::gort::__private::go(move || {
-                    #[allow(unused_must_use)]
-                    f(__gort_arg0, __gort_arg1);
-                });
+                ::gort::__private::go(move || { f(__gort_arg0, __gort_arg1) });
             })),
         );
     }
 
     #[test]
+    #[rustfmt::skip] // the expected expansion keeps the braces rustfmt would drop
     fn a_computed_callee_is_bound_first() {
         assert_eq!(
             expand(quote!(handlers[i](x))),
             normalized(quote!({
                 let __gort_fn = handlers[i];
                 let __gort_arg0 = x;
-                ::gort::__private::go(move || {
-                    #[allow(unused_must_use)]
-                    __gort_fn(__gort_arg0);
-                });
+                ::gort::__private::go(move || { __gort_fn(__gort_arg0) });
             })),
         );
     }
 
     #[test]
+    #[rustfmt::skip] // the expected expansion keeps the braces rustfmt would drop
     fn a_computed_receiver_is_bound_first() {
         assert_eq!(
             expand(quote!(server.clone().serve::<Tcp>(conn))),
             normalized(quote!({
                 let __gort_recv = server.clone();
                 let __gort_arg0 = conn;
-                ::gort::__private::go(move || {
-                    #[allow(unused_must_use)]
-                    __gort_recv.serve::<Tcp>(__gort_arg0);
-                });
+                ::gort::__private::go(move || { __gort_recv.serve::<Tcp>(__gort_arg0) });
             })),
         );
     }
 
     #[test]
+    #[rustfmt::skip] // the expected expansion keeps the braces rustfmt would drop
     fn path_callees_receivers_and_closure_arguments_stay_in_place() {
         assert_eq!(
             expand(quote!(COUNTER.fetch_add(1, Ordering::SeqCst))),
             normalized(quote!({
                 let __gort_arg0 = 1;
                 let __gort_arg1 = Ordering::SeqCst;
-                ::gort::__private::go(move || {
-                    #[allow(unused_must_use)]
-                    COUNTER.fetch_add(__gort_arg0, __gort_arg1);
-                });
+                ::gort::__private::go(move || { COUNTER.fetch_add(__gort_arg0, __gort_arg1) });
             })),
         );
         assert_eq!(
             expand(quote!(worker::run(|job| job.len()))),
             normalized(quote!({
-                ::gort::__private::go(move || {
-                    #[allow(unused_must_use)]
-                    worker::run(|job| job.len());
-                });
+                ::gort::__private::go(move || { worker::run(|job| job.len()) });
             })),
         );
     }

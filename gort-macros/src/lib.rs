@@ -22,8 +22,7 @@ use entry_point::EntryPoint;
 /// - **A call**, `go!(f(a, b))` or `go!(obj.method(a))`: as with Go's `go f(a, b)`, the
 ///   arguments — and the function value and the method receiver, unless they are plain
 ///   paths — are evaluated *now*, left to right, by the caller; only the call itself runs in
-///   the new goroutine. The values are moved into the goroutine. The call's result is
-///   discarded, as in Go, even a `#[must_use]` one: to handle an error, use a closure.
+///   the new goroutine. The values are moved into the goroutine.
 /// - **A closure** without arguments, `go!(move || ...)`: run as it is. Write `move`: a
 ///   goroutine may outlive the function that started it, so it cannot borrow its locals.
 /// - **A block**, `go!({ ... })`: run as the body of a `move` closure.
@@ -33,6 +32,15 @@ use entry_point::EntryPoint;
 /// `Mutex` or atomics (not `RefCell`/`Cell`); clone what both sides keep using.
 ///
 /// `go!` is an expression of type `()`; a goroutine reports back over a channel.
+///
+/// A goroutine started with `go!` returns nothing, in all three shapes. Go discards the
+/// results of `go f()`; gort refuses to, because a dropped `Result` is an error nobody
+/// sees: a call, closure or block that returns a value is a compile error that says to
+/// start it with [`gort::spawn`](https://docs.rs/gort/latest/gort/fn.spawn.html) and
+/// `join()` the handle, or to drop the value on purpose with `;` (`go!({ f(); })`). A
+/// goroutine that never returns (`go!(|| loop { ... })`) is fine.
+///
+/// To let goroutines borrow the caller's locals, start them in a `gort::scope`.
 ///
 /// # Examples
 ///

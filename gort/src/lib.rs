@@ -108,9 +108,41 @@ pub mod prelude {
 pub mod __private {
     //! Expansion targets of gort's macros; not a public API.
 
-    /// `go!` expands to this.
-    pub fn go<F: FnOnce() + Send + 'static>(f: F) {
-        crate::spawn::go(f)
+    /// `go!` expands to this. The bounds' comments are what rustc shows
+    /// beside a borrow or a non-`Send` capture, so they say what to do.
+    pub fn go<F, R>(f: F)
+    where
+        F: FnOnce() -> R
+            + Send // a goroutine may run on any thread: share with Arc, not Rc
+            + 'static, // a goroutine may outlive its caller: move or clone what it uses, or borrow inside gort::scope
+        R: GoroutineReturn,
+    {
+        crate::spawn::go(move || {
+            f();
+        })
+    }
+
+    /// What a `go!` goroutine may return: nothing (see `go!`'s docs).
+    #[diagnostic::on_unimplemented(
+        message = "a goroutine started with `go!` returns nothing, but this one returns `{Self}`",
+        label = "this value would be lost",
+        note = "to keep it, start the goroutine with `gort::spawn(...)` and `join()` its handle; to drop it on purpose, end the body with `;`: `go!({{ f(); }})`"
+    )]
+    pub trait GoroutineReturn {}
+    #[diagnostic::do_not_recommend]
+    impl GoroutineReturn for () {}
+    /// A goroutine that never returns (`go!(|| loop { .. })`) returns
+    /// nothing either. `!` cannot be named on stable; a function pointer's
+    /// output can.
+    #[diagnostic::do_not_recommend]
+    impl GoroutineReturn for <fn() -> ! as Returns>::Output {}
+
+    /// Names a function type's output.
+    pub trait Returns {
+        type Output;
+    }
+    impl<R> Returns for fn() -> R {
+        type Output = R;
     }
 
     /// `#[gort::main]` expands to this.

@@ -12,8 +12,8 @@ fn fallible() -> Result<(), String> {
     Ok(())
 }
 
-fn apply(f: impl Fn(u32) -> u32) -> u32 {
-    f(1)
+fn apply(f: impl Fn(u32) -> u32) {
+    assert_eq!(f(1), 2);
 }
 
 struct Server;
@@ -34,14 +34,16 @@ fn main() {
     gort::go!(work(vec![1], "call"));
     let data = vec![2];
     gort::go!(work(data, "moves its argument"));
-    gort::go!(fallible()); // the result is discarded, as in Go
+    gort::go!({
+        let _ = fallible(); // a result is dropped on purpose (go! refuses to lose one)
+    });
     gort::go!(apply(|x| x + 1)); // a closure argument is built in the goroutine
     gort::go!((work)(Vec::new(), "parenthesized callee"));
     let handlers: [fn(); 1] = [|| {}];
     gort::go!(handlers[0]()); // a computed callee
     gort::go!(std::thread::sleep(std::time::Duration::ZERO));
     // Method calls: a static receiver is borrowed, a local one moved, a computed one evaluated.
-    gort::go!(STARTED.fetch_add(1, Ordering::SeqCst));
+    gort::go!(STARTED.store(1, Ordering::SeqCst));
     let server = Arc::new(Server);
     gort::go!(server.clone().serve(80));
     gort::go!(server.serve(8080));

@@ -73,6 +73,26 @@ pub struct Receiver<T> {
 }
 
 impl<T: Send> Sender<T> {
+    /// Not callable: a `Sender` is Go's send-only `chan<- T`. This method
+    /// exists so that `tx.recv()` fails to compile with a message that
+    /// explains the channel's two ends.
+    #[doc(hidden)]
+    pub fn recv(&self) -> Result<T, RecvError>
+    where
+        Self: RecvFromReceiver,
+    {
+        unreachable!("no Sender implements RecvFromReceiver")
+    }
+
+    /// Not callable; see [`Sender::recv`].
+    #[doc(hidden)]
+    pub fn try_recv(&self) -> Result<T, TryRecvError>
+    where
+        Self: RecvFromReceiver,
+    {
+        unreachable!("no Sender implements RecvFromReceiver")
+    }
+
     /// Send `v`, waiting for room (or, unbuffered, for a receiver).
     /// `Err` returns the value if the channel is closed.
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
@@ -244,6 +264,26 @@ impl<T: Send> Receiver<T> {
         Self: CloseFromSender,
     {
         unreachable!("no Receiver implements CloseFromSender")
+    }
+
+    /// Not callable: a `Receiver` is Go's receive-only `<-chan T`. This
+    /// method exists so that `rx.send(v)` fails to compile with a message
+    /// that explains the channel's two ends.
+    #[doc(hidden)]
+    pub fn send(&self, _v: T) -> Result<(), SendError<T>>
+    where
+        Self: SendFromSender,
+    {
+        unreachable!("no Receiver implements SendFromSender")
+    }
+
+    /// Not callable; see [`Receiver::send`].
+    #[doc(hidden)]
+    pub fn try_send(&self, _v: T) -> Result<(), TrySendError<T>>
+    where
+        Self: SendFromSender,
+    {
+        unreachable!("no Receiver implements SendFromSender")
     }
 }
 
@@ -471,6 +511,24 @@ impl<T> fmt::Debug for Receiver<T> {
     note = "as in Go (`close` on a receive-only channel is an error), close it with `Sender::close`, or drop every `Sender`"
 )]
 pub trait CloseFromSender {}
+
+/// Implemented by nothing: see [`Receiver::send`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `Receiver` cannot send",
+    label = "this is the receiving end of the channel (Go's `<-chan T`)",
+    note = "send on the channel's `Sender` (`tx.send(v)`), the other half of what `gort::chan` returned; clone the `Sender` to send from several goroutines"
+)]
+pub trait SendFromSender {}
+
+/// Implemented by nothing: see [`Sender::recv`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `Sender` cannot receive",
+    label = "this is the sending end of the channel (Go's `chan<- T`)",
+    note = "receive on the channel's `Receiver` (`rx.recv()`), the other half of what `gort::chan` returned; clone the `Receiver` to receive in several goroutines"
+)]
+pub trait RecvFromReceiver {}
 
 /// What a receive arm of `select!` accepts: a `Receiver<T>`, a reference to
 /// one, or an `Option` of either (`None` is Go's nil channel).
