@@ -38,3 +38,4 @@ example!(bank, "../examples/bank.rs");
 example!(goroutines_tour, "../examples/goroutines_tour.rs");
 example!(channels_tour, "../examples/channels_tour.rs");
 example!(select_tour, "../examples/select_tour.rs");
+example!(toolkit_tour, "../examples/toolkit_tour.rs");

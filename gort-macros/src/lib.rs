@@ -100,7 +100,10 @@ pub fn go(input: TokenStream) -> TokenStream {
 /// now. `select! {}` blocks forever, as Go's `select {}` does.
 ///
 /// **Cases.** `v = <-rx` binds the receive's `Result<T, RecvError>` (an `Err` once the
-/// channel is closed and drained: a closed channel is always ready). `tx <- value` panics
+/// channel is closed and drained). A closed channel is always ready, so in a loop its arm
+/// would fire every time: switch it off by making the operand `None` (below). A channel
+/// closes when its last `Sender` is dropped, too — `let (_, rx) = gort::chan(0)` is
+/// closed from the start. `tx <- value` panics
 /// if the channel is closed, as Go does; `r = tx <- value` gets the value back in
 /// `Err(SendError(value))` instead. A binding is a name, `mut name` or `_`; `match` on it in
 /// the body to destructure it.

@@ -50,6 +50,45 @@ use waitq::{Outcome, Sudog, WaitCtx};
 ///     assert_eq!(got, [0, 1, 2]);
 /// });
 /// ```
+///
+/// # When a channel closes
+/// A channel closes when [`Sender::close`] is called, when its **last
+/// `Sender` is dropped** (Go has no such rule; it is how a Rust channel
+/// says "no more values"), and when its last `Receiver` is dropped (so a
+/// send fails at once instead of blocking forever). So a channel whose
+/// sender is discarded at birth is already closed — a receive returns
+/// `Err` at once, where Go's would block:
+///
+/// ```
+/// let (_, rx) = gort::chan::<i32>(0); // `_` drops the only Sender now
+/// assert!(rx.is_closed());
+/// assert!(rx.recv().is_err());
+/// let (tx, _rx) = gort::chan::<i32>(0); // `_rx` keeps the Receiver alive
+/// assert!(!tx.is_closed());
+/// ```
+///
+/// A closed channel is always ready: in [`select!`](crate::select) its
+/// receive arm fires every time, with `Err(RecvError)`. In a loop, switch
+/// such an arm off by making its operand `None` (Go's nil channel):
+///
+/// ```
+/// gort::run(|| {
+///     let (tx, rx) = gort::chan::<u32>(1);
+///     gort::go!(move || tx.send(7).unwrap()); // then tx drops: closed
+///     let mut rx = Some(rx);
+///     let mut got = Vec::new();
+///     loop {
+///         gort::select! {
+///             v = <-rx.as_ref() => match v {
+///                 Ok(v) => got.push(v),
+///                 Err(_) => rx = None, // closed: this arm never fires again
+///             },
+///             <-gort::time::after(std::time::Duration::from_millis(20)) => break,
+///         }
+///     }
+///     assert_eq!(got, [7]);
+/// });
+/// ```
 pub fn chan<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
     (Sender { chan: chan.clone() }, Receiver { chan })
@@ -62,8 +101,11 @@ pub struct Sender<T> {
 }
 
 /// The receiving end of a channel (Go's `<-chan T`). Cloning adds a
-/// receiver (each value goes to one of them). Receivers cannot close a
-/// channel; when the last one is dropped the channel closes, so senders
+/// receiver (each value goes to one of them). Once every `Sender` is gone
+/// (or one called `close`) and the buffer is drained, `recv` returns `Err`
+/// at once and a `select!` receive arm is always ready — see
+/// [`chan`](crate::chan()) for switching such an arm off. Receivers cannot
+/// close a channel; when the last one is dropped the channel closes, so senders
 /// get their values back instead of blocking forever, and the values still
 /// buffered are dropped at once (Go's garbage collector would reclaim them;
 /// here their destructors run in that `drop`, after the channel is
