@@ -28,6 +28,10 @@ fn main() {
             semaphore_shared_by_goroutines_and_threads,
         ),
         (
+            "semaphore_acquire_gives_up_with_its_context",
+            semaphore_acquire_gives_up_with_its_context,
+        ),
+        (
             "errgroup_returns_the_first_error",
             errgroup_returns_the_first_error,
         ),
@@ -589,3 +593,61 @@ fn errgroup_context_stops_the_others_on_first_error() {
     assert_eq!(result, Err("worker 4 failed".to_string()));
     assert_eq!(stopped, 5);
 }
+
+/// `acquire_ctx` gives up when its context does, holding nothing; a waiter
+/// at the head that gives up lets the smaller request behind it in.
+fn semaphore_acquire_gives_up_with_its_context() {
+    gort::run(|| {
+        let sem = Arc::new(Semaphore::new(3));
+        sem.acquire(2);
+        let (short, _c) = context::with_timeout(&context::background(), Duration::from_millis(10));
+        assert_eq!(
+            sem.acquire_ctx(&short, 2),
+            Err(context::Error::DeadlineExceeded)
+        );
+        assert_eq!(sem.available(), 1, "a cancelled acquire kept permits");
+
+        let (big_ctx, cancel_big) = context::with_cancel(&context::background());
+        let big = {
+            let sem = sem.clone();
+            gort::spawn(move || sem.acquire_ctx(&big_ctx, 3))
+        };
+        gort::time::sleep(Duration::from_millis(10)); // big queues at the head
+        let small = {
+            let sem = sem.clone();
+            gort::spawn(move || sem.acquire_ctx(&context::background(), 1))
+        };
+        gort::time::sleep(Duration::from_millis(10));
+        assert!(
+            !small.is_finished(),
+            "the small request overtook the big one"
+        );
+        cancel_big.cancel();
+        assert_eq!(big.join().unwrap(), Err(context::Error::Canceled));
+        assert_eq!(
+            small.join().unwrap(),
+            Ok(()),
+            "giving up at the head let nobody in"
+        );
+        assert_eq!(sem.available(), 0);
+        sem.release(3);
+        // Already cancelled, and nothing free: fails at once.
+        sem.acquire(3);
+        assert_eq!(
+            sem.acquire_ctx(&short, 1),
+            Err(context::Error::DeadlineExceeded)
+        );
+        sem.release(3);
+    });
+}
+
+/// `Context` and `CancelFunc` cross goroutines: `Clone + Send + Sync`, as
+/// are the x/sync types (checked when this file compiles).
+const _: () = {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    fn sync<T: Send + Sync + 'static>() {}
+    let _ = shareable::<Context>;
+    let _ = shareable::<context::CancelFunc>;
+    let _ = shareable::<ErrGroup<String>>;
+    let _ = sync::<Semaphore>;
+};

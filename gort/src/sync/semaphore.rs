@@ -15,8 +15,16 @@
 //! No lost wake-up: a waiter queues under the lock, and every grant happens
 //! under the same lock; the ticket keeps a grant that arrives before the
 //! waiter parks.
+//!
+//! `acquire_ctx` waits on a one-slot channel instead of a ticket, in a
+//! `select!` with the context's done channel. If the context wins, it
+//! takes the lock and either finds its entry still queued (removes it, and
+//! if it was at the head lets the next waiters in) or finds it granted in
+//! the meantime (gives the permits back) — x/sync's `Acquire` exactly.
 
 use super::sema::{ticket, Parked};
+use crate::chan::{chan, Sender};
+use crate::context::{self, Context};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -55,7 +63,20 @@ pub struct Semaphore {
 
 struct State {
     avail: usize,
-    waiters: VecDeque<(usize, Parked)>,
+    waiters: VecDeque<Waiter>,
+    next_id: u64,
+}
+
+/// A queued request: its weight, and how to tell it the permits are its.
+struct Waiter {
+    n: usize,
+    id: u64,
+    wake: Wake,
+}
+
+enum Wake {
+    Ticket(Parked),
+    Chan(Sender<()>),
 }
 
 impl Semaphore {
@@ -66,6 +87,7 @@ impl Semaphore {
             state: parking_lot::Mutex::new(State {
                 avail: permits,
                 waiters: VecDeque::new(),
+                next_id: 0,
             }),
         }
     }
@@ -90,10 +112,61 @@ impl Semaphore {
                 return;
             }
             let (parked, ticket) = ticket();
-            st.waiters.push_back((n, parked));
+            st.push(n, Wake::Ticket(parked));
             ticket
         };
         ticket.wait();
+    }
+
+    /// Take `n` permits, parking until they are free and every earlier
+    /// waiter has been served, or until `ctx` is cancelled — x/sync's
+    /// `Acquire(ctx, n)`. On `Err` no permit is held.
+    ///
+    /// # Panics
+    /// As [`acquire`](Semaphore::acquire), if `n` is more than the size.
+    pub fn acquire_ctx(&self, ctx: &Context, n: usize) -> Result<(), context::Error> {
+        assert!(
+            n <= self.size,
+            "Semaphore::acquire_ctx({n}) on a semaphore of {} permits can never succeed",
+            self.size
+        );
+        let (ready, id) = {
+            let mut st = self.state.lock();
+            if st.waiters.is_empty() && st.avail >= n {
+                st.avail -= n;
+                return Ok(());
+            }
+            if let Some(err) = ctx.err() {
+                return Err(err);
+            }
+            let (tx, rx) = chan(1);
+            (rx, st.push(n, Wake::Chan(tx)))
+        };
+        crate::select! {
+            <-&ready => return Ok(()),
+            <-ctx.done() => {}
+        }
+        let granted = {
+            let mut st = self.state.lock();
+            match st.waiters.iter().position(|w| w.id == id) {
+                Some(at) => {
+                    st.waiters.remove(at);
+                    // Leaving the head may let the next ones in.
+                    if at == 0 {
+                        st.grant()
+                    } else {
+                        Vec::new()
+                    }
+                }
+                None => {
+                    // Granted meanwhile: give the permits back.
+                    st.avail += n;
+                    st.grant()
+                }
+            }
+        };
+        wake_all(granted);
+        Err(ctx.err().expect("done means cancelled"))
     }
 
     /// Take `n` permits if they are free now and nobody is waiting; true if
@@ -124,19 +197,9 @@ impl Semaphore {
                 self.size
             );
             st.avail += n;
-            let mut granted = Vec::new();
-            while let Some(&(want, _)) = st.waiters.front() {
-                if want > st.avail {
-                    break;
-                }
-                st.avail -= want;
-                granted.push(st.waiters.pop_front().expect("front exists").1);
-            }
-            granted
+            st.grant()
         };
-        for parked in granted {
-            parked.wake(GRANTED);
-        }
+        wake_all(granted);
     }
 
     /// How many permits the semaphore has in all.
@@ -147,6 +210,42 @@ impl Semaphore {
     /// How many permits are free now (a snapshot).
     pub fn available(&self) -> usize {
         self.state.lock().avail
+    }
+}
+
+impl State {
+    /// Queue a request; returns its id.
+    fn push(&mut self, n: usize, wake: Wake) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.waiters.push_back(Waiter { n, id, wake });
+        id
+    }
+
+    /// Hand permits to the waiters at the head that now fit, in order;
+    /// returns them, to be woken once the lock is released.
+    fn grant(&mut self) -> Vec<Wake> {
+        let mut granted = Vec::new();
+        while let Some(w) = self.waiters.front() {
+            if w.n > self.avail {
+                break;
+            }
+            self.avail -= w.n;
+            granted.push(self.waiters.pop_front().expect("front exists").wake);
+        }
+        granted
+    }
+}
+
+/// Tell each granted waiter that its permits are taken for it.
+fn wake_all(granted: Vec<Wake>) {
+    for wake in granted {
+        match wake {
+            Wake::Ticket(parked) => parked.wake(GRANTED),
+            // Room for one: cannot block. A waiter that gave up meanwhile
+            // has dropped its receiver; it gives the permits back itself.
+            Wake::Chan(tx) => drop(tx.try_send(())),
+        }
     }
 }
 
