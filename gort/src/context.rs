@@ -109,7 +109,7 @@ struct Cancel {
 }
 
 /// The root of every context tree: never cancelled, no deadline, no
-/// values (Go's `context.Background()`; use it for `context.TODO()` too).
+/// values (Go's `context.Background()`).
 pub fn background() -> Context {
     static ROOT: OnceLock<Arc<Node>> = OnceLock::new();
     Context {
@@ -120,6 +120,12 @@ pub fn background() -> Context {
             })
         })),
     }
+}
+
+/// The same root as [`background`], for code that has not been given a
+/// context yet (Go's `context.TODO()`: a marker for a later change).
+pub fn todo() -> Context {
+    background()
 }
 
 /// A child of `parent` that is cancelled when the returned [`CancelFunc`]
