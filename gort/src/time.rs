@@ -1,11 +1,26 @@
-//! Time, Go-style: [`sleep`] parks the goroutine, [`after`] and [`tick`]
-//! are channels (so `select!` can wait on them like on any other), and a
-//! [`Ticker`] stops when dropped.
+//! Time, Go-style: [`sleep`] parks the goroutine, and timers deliver on
+//! channels, so `select!` waits on them like on any other.
+//!
+//! Timer channels follow Go 1.23: [`after`]'s channel delivers one value and
+//! never closes (a closed channel would be ready forever); a stopped or
+//! reset [`Timer`] or [`Ticker`] delivers nothing stale and its channel
+//! stays open. Both are `select!` operands by reference (`<-&ticker`), so
+//! the goroutine that selects on one can also stop or reset it.
+//!
+//! # How a timer stays exact
+//! A `Timer` or `Ticker` keeps a sequence number under a small lock. Arming
+//! registers a runtime timer tagged with the current number; `stop` and
+//! `reset` bump it, cancel the runtime timer and drain the one-slot channel,
+//! all under the lock. A firing callback delivers only if its tag is still
+//! current, under the same lock — so nothing it sends can outlive a `stop`
+//! or `reset`, even when it fires at the same moment. The channels are kept
+//! open by a phantom sender (`chan_kept_open`); each is freed when both ends
+//! are gone.
 
-use crate::chan::{chan, Receiver, RecvOperand, Sender, TrySendError};
+use crate::chan::{chan_kept_open, Receiver, RecvOperand, Sender, TrySendError};
 use crate::runtime::park::{park, Waiter};
-use crate::runtime::timer;
-use std::sync::atomic::{AtomicBool, Ordering::*};
+use crate::runtime::timer::{self, TimerId};
+use std::fmt;
 use std::sync::Arc;
 
 pub use std::time::{Duration, Instant};
@@ -26,9 +41,10 @@ pub fn sleep(d: Duration) {
 }
 
 /// A channel that receives the time once, `d` from now (Go's `time.After`).
-/// Use it for timeouts in `select!`: `<-gort::time::after(d) => …`.
+/// Use it for timeouts in `select!`: `<-gort::time::after(d) => …`. The
+/// channel delivers one value and stays open (never ready again), as Go's.
 pub fn after(d: Duration) -> Receiver<Instant> {
-    let (tx, rx) = chan(1);
+    let (tx, rx) = chan_kept_open(1);
     timer::add(Instant::now() + d, move || {
         let _ = tx.try_send(Instant::now());
     });
@@ -40,68 +56,247 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// queueing them, as in Go.
 ///
 /// # Panics
-/// If `d` is zero.
+/// If `d` is zero (Go: "non-positive interval for NewTicker").
 pub fn tick(d: Duration) -> Receiver<Instant> {
-    let (tx, rx) = chan(1);
-    arm(tx, Instant::now() + d, d, Arc::new(AtomicBool::new(false)));
-    rx
+    // With no Ticker to stop it, it runs until nobody can receive: its next
+    // send then fails and it stops re-arming.
+    start_ticking(d).1
 }
 
-/// Schedule the next tick; each tick schedules the one after it.
-fn arm(tx: Sender<Instant>, when: Instant, period: Duration, stopped: Arc<AtomicBool>) {
-    assert!(!period.is_zero(), "non-positive interval for a ticker");
-    timer::add(when, move || {
-        if stopped.load(Acquire) {
-            return;
+/// Run `f` in its own goroutine once `d` has passed (Go's
+/// `time.AfterFunc`). The returned [`Timer`] can stop it (`stop` returns
+/// true if that prevented `f` from running) or reset it; dropping the
+/// timer does not stop it. Its channel never delivers. As `f` runs at most
+/// once, a `reset` after it ran re-arms a timer that does nothing.
+pub fn after_func(d: Duration, f: impl FnOnce() + Send + 'static) -> Timer {
+    Timer::start(d, Some(Box::new(f)))
+}
+
+/// A single event: delivers the time on its channel once `d` has passed
+/// (Go's `time.Timer`), unless stopped first. Dropping a `Timer` does not
+/// stop it.
+///
+/// ```
+/// use gort::time::{Duration, Timer};
+///
+/// gort::run(|| {
+///     let t = Timer::new(Duration::from_secs(3600));
+///     assert!(t.stop(), "stopped before it fired");
+///     assert!(t.reset(Duration::from_millis(1)) == false);
+///     gort::select! { v = <-&t => assert!(v.is_ok()) }
+/// });
+/// ```
+pub struct Timer {
+    shared: Arc<TimerShared>,
+    rx: Receiver<Instant>,
+}
+
+struct TimerShared {
+    state: parking_lot::Mutex<TimerState>,
+    tx: Sender<Instant>,
+}
+
+struct TimerState {
+    /// Tags the one armed runtime timer that may deliver.
+    seq: u64,
+    /// The armed runtime timer, until it delivers.
+    pending: Option<TimerId>,
+    /// `after_func`'s function, until it runs.
+    func: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Timer {
+    /// A timer that delivers the time on its channel once `d` has passed.
+    pub fn new(d: Duration) -> Timer {
+        Timer::start(d, None)
+    }
+
+    fn start(d: Duration, func: Option<Box<dyn FnOnce() + Send>>) -> Timer {
+        let (tx, rx) = chan_kept_open(1);
+        let shared = Arc::new(TimerShared {
+            state: parking_lot::Mutex::new(TimerState {
+                seq: 0,
+                pending: None,
+                func,
+            }),
+            tx,
+        });
+        arm_timer(&shared, &mut shared.state.lock(), d);
+        Timer { shared, rx }
+    }
+
+    /// The timer's channel (Go's `t.C`).
+    pub fn receiver(&self) -> &Receiver<Instant> {
+        &self.rx
+    }
+
+    /// Stop the timer. True if this stopped it: it had not fired, or it had
+    /// fired but its value was not received yet (the value is discarded, as
+    /// in Go 1.23). After `stop` returns, nothing arrives on the channel.
+    pub fn stop(&self) -> bool {
+        let mut st = self.shared.state.lock();
+        self.disarm(&mut st)
+    }
+
+    /// Stop the timer and arm it again for `d` from now; returns what
+    /// [`stop`](Timer::stop) would have. Nothing sent for the old deadline
+    /// is received after `reset` returns.
+    pub fn reset(&self, d: Duration) -> bool {
+        let mut st = self.shared.state.lock();
+        let was_active = self.disarm(&mut st);
+        arm_timer(&self.shared, &mut st, d);
+        was_active
+    }
+
+    fn disarm(&self, st: &mut TimerState) -> bool {
+        st.seq += 1;
+        let pending = st.pending.take();
+        if let Some(id) = pending {
+            timer::cancel(id);
         }
-        if let Err(TrySendError::Closed(_)) = tx.try_send(Instant::now()) {
-            return; // nobody listens any more
+        let undelivered = self.rx.try_recv().is_ok();
+        pending.is_some() || undelivered
+    }
+}
+
+/// Register the runtime timer. Its callback holds the shared state, so a
+/// dropped `Timer` still fires (a clone of its receiver, or `after_func`'s
+/// function, may be waiting); cancelling the runtime timer drops it.
+fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
+    let (seq, shared) = (st.seq, Arc::clone(shared));
+    st.pending = Some(timer::add(Instant::now() + d, move || {
+        fire_timer(&shared, seq)
+    }));
+}
+
+fn fire_timer(shared: &TimerShared, seq: u64) {
+    let func = {
+        let mut st = shared.state.lock();
+        if st.seq != seq {
+            return; // stopped or reset meanwhile
         }
-        let mut next = when + period;
-        let now = Instant::now();
-        while next <= now {
-            next += period; // fell behind: skip the missed ticks
+        st.pending = None;
+        match st.func.take() {
+            Some(f) => f,
+            None => {
+                let _ = shared.tx.try_send(Instant::now());
+                return;
+            }
         }
-        arm(tx, next, period, stopped);
-    });
+    };
+    crate::spawn::go(func);
 }
 
 /// Delivers the time every period on its channel until stopped or dropped
-/// (Go's `time.Ticker`). Receive with [`Ticker::recv`], or use it directly
-/// as a `select!` operand: `<-ticker => …`.
+/// (Go's `time.Ticker`). Receive with [`Ticker::recv`], or use it as a
+/// `select!` operand by reference: `<-&ticker => …`. A slow receiver misses
+/// ticks rather than queueing them.
 pub struct Ticker {
+    shared: Arc<TickerShared>,
     rx: Receiver<Instant>,
-    stopped: Arc<AtomicBool>,
+}
+
+struct TickerShared {
+    state: parking_lot::Mutex<TickerState>,
+    tx: Sender<Instant>,
+}
+
+struct TickerState {
+    seq: u64,
+    pending: Option<TimerId>,
+    period: Duration,
 }
 
 impl Ticker {
     /// A ticker with period `d`.
     ///
     /// # Panics
-    /// If `d` is zero.
+    /// If `d` is zero (Go: "non-positive interval for NewTicker").
     pub fn new(d: Duration) -> Ticker {
-        let (tx, rx) = chan(1);
-        let stopped = Arc::new(AtomicBool::new(false));
-        arm(tx, Instant::now() + d, d, stopped.clone());
-        Ticker { rx, stopped }
+        let (shared, rx) = start_ticking(d);
+        Ticker { shared, rx }
     }
 
-    /// Wait for the next tick.
+    /// Wait for the next tick. After [`stop`](Ticker::stop) it waits
+    /// forever, as a receive from a stopped Go ticker does.
     pub fn recv(&self) -> Instant {
-        self.rx
-            .recv()
-            .expect("a running ticker's channel stays open")
+        match self.rx.recv() {
+            Ok(t) => t,
+            Err(_) => unreachable!("a ticker's channel stays open while the ticker lives"),
+        }
     }
 
-    /// The ticker's channel.
+    /// The ticker's channel (Go's `ticker.C`).
     pub fn receiver(&self) -> &Receiver<Instant> {
         &self.rx
     }
 
-    /// Stop ticking (no more values arrive after any already buffered).
+    /// Stop ticking: no tick arrives after this returns (one that was
+    /// waiting unreceived is discarded). The channel stays open.
     pub fn stop(&self) {
-        self.stopped.store(true, Release);
+        let mut st = self.shared.state.lock();
+        self.disarm(&mut st);
     }
+
+    /// Stop, then tick every `d` from now on.
+    ///
+    /// # Panics
+    /// If `d` is zero.
+    pub fn reset(&self, d: Duration) {
+        assert!(!d.is_zero(), "non-positive interval for Ticker::reset");
+        let mut st = self.shared.state.lock();
+        self.disarm(&mut st);
+        st.period = d;
+        arm_tick(&self.shared, &mut st, Instant::now() + d);
+    }
+
+    fn disarm(&self, st: &mut TickerState) {
+        st.seq += 1;
+        if let Some(id) = st.pending.take() {
+            timer::cancel(id);
+        }
+        let _ = self.rx.try_recv();
+    }
+}
+
+/// A ticker's shared state and channel, ticking every `d` from now.
+fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
+    assert!(!d.is_zero(), "non-positive interval for a ticker");
+    let (tx, rx) = chan_kept_open(1);
+    let shared = Arc::new(TickerShared {
+        state: parking_lot::Mutex::new(TickerState {
+            seq: 0,
+            pending: None,
+            period: d,
+        }),
+        tx,
+    });
+    arm_tick(&shared, &mut shared.state.lock(), Instant::now() + d);
+    (shared, rx)
+}
+
+/// Register the next tick; the callback holds the shared state until it
+/// runs or is cancelled (by `stop`, `reset` or the Ticker's drop).
+fn arm_tick(shared: &Arc<TickerShared>, st: &mut TickerState, when: Instant) {
+    let (seq, shared) = (st.seq, Arc::clone(shared));
+    st.pending = Some(timer::add(when, move || fire_tick(&shared, seq, when)));
+}
+
+fn fire_tick(shared: &Arc<TickerShared>, seq: u64, when: Instant) {
+    let mut st = shared.state.lock();
+    if st.seq != seq {
+        return; // stopped or reset meanwhile
+    }
+    if let Err(TrySendError::Closed(_)) = shared.tx.try_send(Instant::now()) {
+        st.pending = None;
+        return; // nobody can receive any more (a dropped `tick` receiver)
+    }
+    let mut next = when + st.period;
+    let now = Instant::now();
+    while next <= now {
+        next += st.period; // fell behind: skip the missed ticks
+    }
+    arm_tick(shared, &mut st, next);
 }
 
 impl Drop for Ticker {
@@ -113,5 +308,30 @@ impl Drop for Ticker {
 impl RecvOperand<Instant> for Ticker {
     fn receiver(&self) -> Option<&Receiver<Instant>> {
         Some(&self.rx)
+    }
+}
+
+impl RecvOperand<Instant> for Timer {
+    fn receiver(&self) -> Option<&Receiver<Instant>> {
+        Some(&self.rx)
+    }
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("Timer")
+            .field("active", &st.pending.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Ticker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("Ticker")
+            .field("period", &st.period)
+            .field("active", &st.pending.is_some())
+            .finish_non_exhaustive()
     }
 }

@@ -94,6 +94,15 @@ pub fn chan<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
+/// A channel that dropping its senders does not close (a phantom sender is
+/// counted): what a timer sends on, so that after it fired its channel stays
+/// open, as Go 1.23's timer channels do, instead of being forever ready.
+pub(crate) fn chan_kept_open<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let (tx, rx) = chan(cap);
+    tx.chan.senders.fetch_add(1, Relaxed);
+    (tx, rx)
+}
+
 /// The sending end of a channel (Go's `chan<- T`). Cloning adds a sender;
 /// the channel closes when `close` is called or the last sender is dropped.
 pub struct Sender<T> {

@@ -1,0 +1,175 @@
+//! gort::time through the public API, with Go 1.23's timer-channel
+//! semantics checked against what Go itself prints for the same program
+//! (the expected values below came from running it with Go 1.27): `after`
+//! fires once in a `select!` loop and its channel stays open; `Timer::stop`
+//! and `reset` return Go's values and leave nothing stale; a stopped ticker
+//! neither delivers nor closes; timers fire in deadline order. Every test
+//! runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs).
+
+mod common;
+
+use gort::time::{after, after_func, Duration, Instant, Ticker, Timer};
+use std::sync::Arc;
+
+fn main() {
+    common::main(&[
+        (
+            "after_fires_once_in_a_select_loop",
+            after_fires_once_in_a_select_loop,
+        ),
+        (
+            "timer_stop_and_reset_return_gos_values",
+            timer_stop_and_reset_return_gos_values,
+        ),
+        (
+            "a_stopped_ticker_neither_delivers_nor_closes",
+            a_stopped_ticker_neither_delivers_nor_closes,
+        ),
+        (
+            "after_func_runs_in_its_own_goroutine_unless_stopped",
+            after_func_runs_in_its_own_goroutine_unless_stopped,
+        ),
+        (
+            "timers_fire_in_deadline_order",
+            timers_fire_in_deadline_order,
+        ),
+        (
+            "tickers_and_timers_are_select_operands_by_reference",
+            tickers_and_timers_are_select_operands_by_reference,
+        ),
+    ]);
+}
+
+/// A `<-warn` arm over `after(5ms)` in a loop fires exactly once in 50 ms
+/// (before Go 1.23 semantics, gort's channel closed after firing and the
+/// arm fired about 99,000 times).
+fn after_fires_once_in_a_select_loop() {
+    let fired = gort::run(|| {
+        let warn = after(Duration::from_millis(5));
+        let deadline = after(Duration::from_millis(50));
+        let mut fired = 0;
+        loop {
+            gort::select! {
+                <-warn => fired += 1,
+                <-deadline => break,
+            }
+        }
+        assert!(!warn.is_closed(), "a fired after() channel closed");
+        fired
+    });
+    assert_eq!(fired, 1);
+}
+
+/// Receive from `t` within `d`; false if nothing came.
+fn receives_within(t: &Timer, d: Duration) -> bool {
+    gort::select! {
+        v = <-t => v.is_ok(),
+        <-after(d) => false,
+    }
+}
+
+/// The Go program's sequence, line by line (Go printed the values asserted).
+fn timer_stop_and_reset_return_gos_values() {
+    gort::run(|| {
+        let t = Timer::new(Duration::from_secs(3600));
+        assert!(t.stop(), "stop pending");
+        assert!(!t.stop(), "stop again");
+        assert!(!t.reset(Duration::from_millis(1)), "reset stopped");
+        gort::time::sleep(Duration::from_millis(10));
+        assert!(t.stop(), "stop fired-unreceived");
+        assert!(
+            !receives_within(&t, Duration::from_millis(10)),
+            "stale value received"
+        );
+        t.reset(Duration::from_millis(1));
+        assert!(receives_within(&t, Duration::from_secs(5)));
+        assert!(!t.stop(), "stop fired-received");
+        assert!(!t.reset(Duration::from_secs(3600)), "reset fired-received");
+        assert!(t.reset(Duration::from_secs(3600)), "reset pending");
+        assert!(!t.receiver().is_closed());
+    });
+}
+
+/// After `stop` a ticker delivers nothing — not even a tick that was
+/// waiting — and its channel stays open; `reset` starts it again.
+fn a_stopped_ticker_neither_delivers_nor_closes() {
+    gort::run(|| {
+        let tk = Ticker::new(Duration::from_millis(1));
+        tk.recv();
+        gort::time::sleep(Duration::from_millis(5)); // a tick waits unreceived
+        tk.stop();
+        let delivered = gort::select! {
+            <-&tk => true,
+            <-after(Duration::from_millis(20)) => false,
+        };
+        assert!(!delivered, "ticker delivered after stop");
+        assert!(
+            !tk.receiver().is_closed(),
+            "a stopped ticker's channel closed"
+        );
+        tk.reset(Duration::from_millis(2));
+        tk.recv(); // ticks again
+    });
+}
+
+/// `after_func`'s function runs in a goroutine of its own once the time is
+/// up, not if stopped first, and again after a `reset` of a stopped one.
+fn after_func_runs_in_its_own_goroutine_unless_stopped() {
+    gort::run(|| {
+        let (tx, rx) = gort::chan::<u64>(1);
+        let af = after_func(Duration::from_secs(3600), move || {
+            tx.send(gort::runtime::goroutine_id()).unwrap();
+        });
+        assert!(af.stop(), "afterfunc stop");
+        af.reset(Duration::from_millis(1));
+        let ran_on = rx.recv().unwrap();
+        assert_ne!(ran_on, gort::runtime::goroutine_id());
+        assert!(!af.stop(), "stop after it ran");
+        // Dropping the Timer does not stop it (Go's ignored AfterFunc result).
+        let (tx, rx) = gort::chan::<()>(1);
+        drop(after_func(Duration::from_millis(1), move || {
+            tx.send(()).unwrap()
+        }));
+        assert!(rx.recv().is_ok());
+    });
+}
+
+/// 50 timers armed in shuffled order deliver in the order of their
+/// deadlines.
+fn timers_fire_in_deadline_order() {
+    let order = gort::run(|| {
+        let (tx, rx) = gort::chan::<u32>(64);
+        let start = Instant::now();
+        let mut timers = Vec::new();
+        for i in (0..50u32).map(|i| (i * 37) % 50) {
+            let tx = tx.clone();
+            let at = start + Duration::from_millis(5 + 2 * u64::from(i));
+            timers.push(after_func(at - Instant::now(), move || tx.send(i).unwrap()));
+        }
+        drop(tx);
+        rx.iter().collect::<Vec<_>>()
+    });
+    assert_eq!(order, (0..50).collect::<Vec<_>>());
+}
+
+/// The goroutine that selects on a ticker can stop it in the same loop,
+/// through the reference it selects on.
+fn tickers_and_timers_are_select_operands_by_reference() {
+    gort::run(|| {
+        let ticker = Arc::new(Ticker::new(Duration::from_millis(1)));
+        let timeout = Timer::new(Duration::from_millis(30));
+        let mut ticks = 0;
+        loop {
+            gort::select! {
+                <-&*ticker => {
+                    ticks += 1;
+                    if ticks == 3 {
+                        ticker.stop();
+                    }
+                }
+                <-&timeout => break,
+            }
+        }
+        assert_eq!(ticks, 3);
+    });
+}
