@@ -74,6 +74,7 @@ mod overflow;
 mod panic;
 pub mod runtime;
 mod scope;
+pub mod signal;
 mod spawn;
 mod stack;
 pub mod sync;
