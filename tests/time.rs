@@ -37,6 +37,7 @@ fn main() {
             "tickers_and_timers_are_select_operands_by_reference",
             tickers_and_timers_are_select_operands_by_reference,
         ),
+        ("any_duration_is_accepted", any_duration_is_accepted),
     ]);
 }
 
@@ -125,6 +126,14 @@ fn after_func_runs_in_its_own_goroutine_unless_stopped() {
         let ran_on = rx.recv().unwrap();
         assert_ne!(ran_on, gort::runtime::goroutine_id());
         assert!(!af.stop(), "stop after it ran");
+        // Re-armed after it ran: it fires, runs nothing, and sends nothing.
+        assert!(!af.reset(Duration::from_millis(1)));
+        gort::time::sleep(Duration::from_millis(10));
+        assert!(
+            af.receiver().try_recv().is_err(),
+            "an after_func timer sent on its channel"
+        );
+        assert!(!af.stop());
         // Dropping the Timer does not stop it (Go's ignored AfterFunc result).
         let (tx, rx) = gort::chan::<()>(1);
         drop(after_func(Duration::from_millis(1), move || {
@@ -171,5 +180,31 @@ fn tickers_and_timers_are_select_operands_by_reference() {
             }
         }
         assert_eq!(ticks, 3);
+    });
+}
+
+/// Go accepts any duration (`time.After(math.MaxInt64)`): so do gort's
+/// timers, timeouts and contexts, rather than overflowing an `Instant`.
+fn any_duration_is_accepted() {
+    gort::run(|| {
+        let forever = Duration::MAX;
+        let t = Timer::new(forever);
+        let tk = Ticker::new(forever);
+        let (ctx, cancel) = gort::context::with_timeout(&gort::context::background(), forever);
+        let quick = gort::select! {
+            <-after(forever) => false,
+            <-&t => false,
+            <-&tk => false,
+            <-ctx.done() => false,
+            <-after(Duration::from_millis(5)) => true,
+        };
+        assert!(quick);
+        assert!(t.stop(), "a timer armed for ever is active");
+        cancel.cancel();
+        let (_tx, rx) = gort::chan::<u8>(0);
+        assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+        let (tx, rx2) = gort::chan::<u8>(1);
+        tx.send(1).unwrap();
+        assert_eq!(rx2.recv_timeout(forever), Ok(1));
     });
 }

@@ -58,6 +58,10 @@ fn main() {
         ),
         ("scope_on_a_plain_thread", scope_on_a_plain_thread),
         (
+            "scope_survives_a_result_whose_drop_panics",
+            scope_survives_a_result_whose_drop_panics,
+        ),
+        (
             "context_cancellation_reaches_grandchildren_only",
             context_cancellation_reaches_grandchildren_only,
         ),
@@ -651,3 +655,25 @@ const _: () = {
     let _ = shareable::<ErrGroup<String>>;
     let _ = sync::<Semaphore>;
 };
+
+/// A scoped goroutine's unjoined result whose destructor panics: `scope`
+/// neither hangs nor lets the panic escape a goroutine; it re-raises it.
+fn scope_survives_a_result_whose_drop_panics() {
+    struct Grenade;
+    impl Drop for Grenade {
+        fn drop(&mut self) {
+            panic!("result dropped with a bang");
+        }
+    }
+    let caught = gort::run(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            gort::scope(|s| {
+                drop(s.spawn(|| Grenade)); // never joined: dropped by the scope
+            })
+        }))
+        .unwrap_err()
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+    });
+    assert_eq!(caught.as_deref(), Some("result dropped with a bang"));
+}

@@ -12,7 +12,11 @@
 //! * `e?` becomes `main_try(e)?`, which calls it when `e` is an `Err`.
 //!
 //! Closures, async blocks and nested items are left alone: their `return`s
-//! and `?`s do not leave main.
+//! and `?`s do not leave main. So are the insides of macro calls, which a
+//! proc macro cannot see expanded: a `return` or `?` inside a macro's
+//! arguments, or a macro like `anyhow::bail!` that returns, leaves main
+//! unmarked (the race it guards against is then as before). A macro call
+//! in tail position is the body's value and is marked like any tail.
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{parse_quote, Block, Expr, Item, Stmt};
@@ -22,6 +26,14 @@ pub(crate) fn mark_returns(block: &mut Block) {
     let mut marker = Marker;
     for stmt in &mut block.stmts {
         marker.visit_stmt_mut(stmt);
+    }
+    if let Some(Stmt::Macro(tail)) = block.stmts.last() {
+        if tail.semi_token.is_none() {
+            // `println!("done")` with no `;`: the body's value.
+            let (attrs, mac) = (&tail.attrs, &tail.mac);
+            let tail: Expr = parse_quote!(#(#attrs)* #mac);
+            *block.stmts.last_mut().expect("checked above") = Stmt::Expr(tail, None);
+        }
     }
     match block.stmts.last_mut() {
         Some(Stmt::Expr(tail, None)) => {
@@ -103,6 +115,25 @@ mod tests {
         assert!(
             out.contains("return 1"),
             "a nested fn's return was rewritten: {out}"
+        );
+    }
+
+    #[test]
+    fn a_macro_call_in_tail_position_is_the_marked_tail() {
+        let out = marked(parse_quote!({
+            work();
+            println!("done")
+        }));
+        assert!(
+            out.ends_with("main_returns (println ! (\"done\")) }"),
+            "{out}"
+        );
+        let out = marked(parse_quote!({
+            println!("done");
+        }));
+        assert!(
+            out.ends_with("let () = :: gort :: __private :: main_returns (()) ; }"),
+            "{out}"
         );
     }
 

@@ -166,7 +166,7 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
 
 /// [`with_deadline`] at `d` from now (Go's `context.WithTimeout`).
 pub fn with_timeout(parent: &Context, d: Duration) -> (Context, CancelFunc) {
-    with_deadline(parent, Instant::now() + d)
+    with_deadline(parent, crate::time::deadline_after(d))
 }
 
 /// A child of `parent` that carries `value`, found by its type with

@@ -44,6 +44,7 @@ pub(crate) fn install_hook() {
             return previous(info);
         }
         if after_main_returned(goid) {
+            note_silenced();
             return;
         }
         let msg = message(info.payload());
@@ -72,15 +73,42 @@ pub(crate) fn message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
+/// How long a goroutine that panicked after main returned waits for the
+/// process to end before ending it itself (main's drops might be waiting
+/// for that very goroutine).
+const AFTER_MAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+thread_local! {
+    /// Set by the hook when it silenced this thread's current panic
+    /// because main had returned. A panicking goroutine never switches
+    /// threads between the hook and `goroutine_panicked` (no stack switch
+    /// while unwinding, and none after), so the thread is the goroutine's.
+    static SILENCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[inline(never)]
+fn note_silenced() {
+    SILENCED.with(|s| s.set(true));
+}
+
+#[inline(never)]
+fn take_silenced() -> bool {
+    SILENCED.with(|s| s.replace(false))
+}
+
 /// A `go!` goroutine panicked: the hook has reported it; end the process
-/// with status 2 — unless main has returned already, in which case the
-/// status is main's and this goroutine just stops (parked for good; the
-/// process is about to end).
+/// with status 2 — unless the hook found main had returned already (the
+/// decision is the hook's, made when the panic began, so a panic that began
+/// before main returned always exits 2). Then the status is main's and this
+/// goroutine waits for the process to end; should main's drops wait for
+/// it instead, it ends the process after `AFTER_MAIN_GRACE`.
 pub(crate) fn goroutine_panicked() -> ! {
-    if after_main_returned(crate::runtime::goroutine_id()) {
-        loop {
-            crate::runtime::park::park();
-        }
+    if take_silenced() {
+        crate::time::sleep(AFTER_MAIN_GRACE);
+        eprintln!(
+            "fatal error: goroutine {} panicked after main returned, and the process did not end within {AFTER_MAIN_GRACE:?}",
+            crate::runtime::goroutine_id()
+        );
     }
     exit_after_panic()
 }

@@ -141,11 +141,35 @@ struct Packet<T> {
 
 impl<T> Drop for Packet<T> {
     fn drop(&mut self) {
-        // Drop the result first: it may borrow from the scope's caller.
-        if let Some(Err(panic)) = self.slot.take() {
-            self.scope.panic.lock().get_or_insert(panic);
+        // Drop the result first: it may borrow from the scope's caller. Its
+        // destructor (or a payload's) may panic; that must not skip `done`
+        // (the scope would wait forever) nor unwind out of a goroutine, so
+        // such a panic is kept and re-raised by `scope` like any other.
+        let slot = &self.slot;
+        let scope = &self.scope;
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(Err(panic)) = slot.take() {
+                scope.keep_panic(panic);
+            }
+        }));
+        if let Err(panic) = dropped {
+            // A second panic from dropping this payload: leak it instead.
+            std::mem::forget(catch_unwind(AssertUnwindSafe(|| scope.keep_panic(panic))));
         }
         self.scope.running.done();
+    }
+}
+
+impl ScopeData {
+    /// Keep `panic` if it is the first unjoined one; drop it otherwise.
+    fn keep_panic(&self, panic: Box<dyn Any + Send>) {
+        let mut first = self.panic.lock();
+        if first.is_none() {
+            *first = Some(panic);
+        } else {
+            drop(first);
+            drop(panic);
+        }
     }
 }
 

@@ -25,13 +25,24 @@ use std::sync::Arc;
 
 pub use std::time::{Duration, Instant};
 
+/// The longest wait a deadline is computed for: about 100 years, far
+/// beyond any process's life, and within what `Instant` can represent.
+/// Go accepts any duration (`time.Sleep(math.MaxInt64)`); so does gort, by
+/// treating longer ones as this.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `d` from now, for any `d` (see `FOREVER`).
+pub(crate) fn deadline_after(d: Duration) -> Instant {
+    Instant::now() + d.min(FOREVER)
+}
+
 /// Pause the calling goroutine for at least `d` (Go's `time.Sleep`); its
 /// thread runs other goroutines meanwhile. On a plain thread, sleeps it.
 pub fn sleep(d: Duration) {
     if crate::runtime::goroutine_id() == 0 {
         return std::thread::sleep(d);
     }
-    let deadline = Instant::now() + d;
+    let deadline = deadline_after(d);
     let me = Waiter::current();
     let id = timer::add(deadline, move || me.wake());
     while Instant::now() < deadline {
@@ -45,7 +56,7 @@ pub fn sleep(d: Duration) {
 /// channel delivers one value and stays open (never ready again), as Go's.
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
-    timer::add(Instant::now() + d, move || {
+    timer::add(deadline_after(d), move || {
         let _ = tx.try_send(Instant::now());
     });
     rx
@@ -103,6 +114,9 @@ struct TimerState {
     pending: Option<TimerId>,
     /// `after_func`'s function, until it runs.
     func: Option<Box<dyn FnOnce() + Send>>,
+    /// An `after_func` timer: it never sends, even re-armed after `func`
+    /// ran (then it fires and does nothing).
+    is_func: bool,
 }
 
 impl Timer {
@@ -117,6 +131,7 @@ impl Timer {
             state: parking_lot::Mutex::new(TimerState {
                 seq: 0,
                 pending: None,
+                is_func: func.is_some(),
                 func,
             }),
             tx,
@@ -164,7 +179,7 @@ impl Timer {
 /// function, may be waiting); cancelling the runtime timer drops it.
 fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
     let (seq, shared) = (st.seq, Arc::clone(shared));
-    st.pending = Some(timer::add(Instant::now() + d, move || {
+    st.pending = Some(timer::add(deadline_after(d), move || {
         fire_timer(&shared, seq)
     }));
 }
@@ -176,12 +191,13 @@ fn fire_timer(shared: &TimerShared, seq: u64) {
             return; // stopped or reset meanwhile
         }
         st.pending = None;
+        if !st.is_func {
+            let _ = shared.tx.try_send(Instant::now());
+            return;
+        }
         match st.func.take() {
             Some(f) => f,
-            None => {
-                let _ = shared.tx.try_send(Instant::now());
-                return;
-            }
+            None => return, // it ran already (a reset re-armed it)
         }
     };
     crate::spawn::go(func);
@@ -247,7 +263,7 @@ impl Ticker {
         let mut st = self.shared.state.lock();
         self.disarm(&mut st);
         st.period = d;
-        arm_tick(&self.shared, &mut st, Instant::now() + d);
+        arm_tick(&self.shared, &mut st, deadline_after(d));
     }
 
     fn disarm(&self, st: &mut TickerState) {
@@ -271,7 +287,7 @@ fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
         }),
         tx,
     });
-    arm_tick(&shared, &mut shared.state.lock(), Instant::now() + d);
+    arm_tick(&shared, &mut shared.state.lock(), deadline_after(d));
     (shared, rx)
 }
 

@@ -168,7 +168,7 @@ impl<T: Send> Sender<T> {
 
     /// Send `v`, waiting at most `d`.
     pub fn send_timeout(&self, v: T, d: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.send_until(v, Some(Instant::now() + d))
+        self.send_until(v, Some(crate::time::deadline_after(d)))
     }
 
     /// Send `v`, waiting until `deadline` at the latest (crossbeam-channel's
@@ -249,7 +249,7 @@ impl<T: Send> Receiver<T> {
 
     /// Receive a value, waiting at most `d`.
     pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
-        self.recv_until(Some(Instant::now() + d))
+        self.recv_until(Some(crate::time::deadline_after(d)))
     }
 
     /// Receive a value, waiting until `deadline` at the latest

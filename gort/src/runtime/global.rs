@@ -108,13 +108,16 @@ impl GlobalQueue {
 
     /// Take at least Go's batch for one of `gomaxprocs` Ps, in whole
     /// batches, and at most `max` (≥ 1) Gs (see the header): the first is
-    /// returned, the others are handed to `rest` in order.
+    /// returned, the others are handed to `rest` in order. The flag is true
+    /// if part of a batch went back to the queue: while it was out, the
+    /// queue may have looked empty to an M that then went idle, so the
+    /// caller must `wakep` (a submission like any other).
     pub(crate) fn take(
         &self,
         gomaxprocs: usize,
         max: usize,
         mut rest: impl FnMut(Arc<G>),
-    ) -> Option<Arc<G>> {
+    ) -> (Option<Arc<G>>, bool) {
         let want = max.min(self.len() / gomaxprocs.max(1) + 1);
         let mut first = None;
         let mut give = |g| match first {
@@ -122,6 +125,7 @@ impl GlobalQueue {
             Some(_) => rest(g),
         };
         let mut taken = 0;
+        let mut requeued = false;
         while taken < want {
             match steal(&self.batches) {
                 None => break,
@@ -138,11 +142,12 @@ impl GlobalQueue {
                         self.spare.push(buf);
                     } else {
                         self.batches.push(Batch::Many(buf)); // the rest, at the tail
+                        requeued = true;
                     }
                 }
             }
         }
         self.len.fetch_sub(taken as isize, Relaxed);
-        first
+        (first, requeued)
     }
 }

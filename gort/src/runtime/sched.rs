@@ -369,18 +369,27 @@ impl Sched {
     }
 
     /// Append a batch (a local queue's overflow) to the global queue.
-    pub(crate) fn global_put_batch(&self, gs: Overflow<G>) {
+    /// Append a batch (a local queue's overflow) to the global queue, and
+    /// make sure an idle P, if any, comes for it (Go's goschedImpl and
+    /// newproc wake one too): the running P reaches the global queue only
+    /// when its local one runs dry, or every 61st slice.
+    pub(crate) fn global_put_batch(&'static self, gs: Overflow<G>) {
         self.global.push_batch(gs);
+        self.wakep();
     }
 
     /// Take Go's batch, at most `max`, from the global queue: the first G to
     /// run now, the rest onto `p`'s local queue (cf. globrunqget).
-    pub(crate) fn global_get(&self, p: &'static P, max: usize) -> Option<Arc<G>> {
-        self.global.take(self.gomaxprocs(), max, |g| {
+    pub(crate) fn global_get(&'static self, p: &'static P, max: usize) -> Option<Arc<G>> {
+        let (first, requeued) = self.global.take(self.gomaxprocs(), max, |g| {
             p.runq.push_back(g, |_| {
                 unreachable!("the rest of a batch, half a ring, fits the empty ring")
             })
-        })
+        });
+        if requeued {
+            self.wakep();
+        }
+        first
     }
 }
 

@@ -93,7 +93,7 @@ impl Semaphore {
     }
 
     /// Take `n` permits, parking until they are free and every earlier
-    /// waiter has been served. `acquire(0)` returns at once.
+    /// waiter has been served (even for `n == 0`, as x/sync).
     ///
     /// # Panics
     /// If `n` is more than the semaphore's size: such a request could never
@@ -130,20 +130,31 @@ impl Semaphore {
             "Semaphore::acquire_ctx({n}) on a semaphore of {} permits can never succeed",
             self.size
         );
+        // As x/sync: a context already done fails, even with permits free.
+        if let Some(err) = ctx.err() {
+            return Err(err);
+        }
         let (ready, id) = {
             let mut st = self.state.lock();
             if st.waiters.is_empty() && st.avail >= n {
                 st.avail -= n;
                 return Ok(());
             }
-            if let Some(err) = ctx.err() {
-                return Err(err);
-            }
             let (tx, rx) = chan(1);
             (rx, st.push(n, Wake::Chan(tx)))
         };
         crate::select! {
-            <-&ready => return Ok(()),
+            <-&ready => {
+                // Granted; but if the context is done too, x/sync gives
+                // the permits back and reports the context's error.
+                return match ctx.err() {
+                    None => Ok(()),
+                    Some(err) => {
+                        self.release(n);
+                        Err(err)
+                    }
+                };
+            }
             <-ctx.done() => {}
         }
         let granted = {
