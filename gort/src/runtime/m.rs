@@ -121,7 +121,7 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
         match resume(p, &g) {
             Switch::Yield => {
                 p.runq
-                    .push_back(g, |batch| rt().sched.global_put_batch(batch));
+                    .push_back(g, |batch| rt().sched.global_put_batch_and_wake(batch));
                 break;
             }
             Switch::Preempt => {
@@ -236,7 +236,8 @@ fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
         if from_next && p.preempt.load(Relaxed) {
             // The time slice that runnext would inherit is used up (sysmon
             // said so): send the G to the back so others on this P run.
-            p.runq.push_back(g, |batch| sched.global_put_batch(batch));
+            p.runq
+                .push_back(g, |batch| sched.global_put_batch_and_wake(batch));
             return p.runq.pop().map(|(g, _)| (g, false));
         }
         return Some((g, from_next));

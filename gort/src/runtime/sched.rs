@@ -369,11 +369,17 @@ impl Sched {
     }
 
     /// Append a batch (a local queue's overflow) to the global queue.
-    /// Append a batch (a local queue's overflow) to the global queue, and
-    /// make sure an idle P, if any, comes for it (Go's goschedImpl and
-    /// newproc wake one too): the running P reaches the global queue only
-    /// when its local one runs dry, or every 61st slice.
-    pub(crate) fn global_put_batch(&'static self, gs: Overflow<G>) {
+    /// Append a batch (a local queue's overflow) to the global queue. The
+    /// caller then wakes an idle P for it (`wakep`, or `ready`'s
+    /// `wakep_after_seqcst_publish`): the running P reaches the global
+    /// queue only when its local one runs dry, or every 61st slice.
+    pub(crate) fn global_put_batch(&self, gs: Overflow<G>) {
+        self.global.push_batch(gs);
+    }
+
+    /// `global_put_batch`, then `wakep`: for an overflow that no wake-up
+    /// follows anyway.
+    pub(crate) fn global_put_batch_and_wake(&'static self, gs: Overflow<G>) {
         self.global.push_batch(gs);
         self.wakep();
     }
