@@ -2,8 +2,10 @@
 // it — each listing in a function that `main` runs and then checks:
 // `context` (timeouts, cancellation down a tree, values), scoped
 // goroutines that borrow, `ErrGroup` with a context, a weighted
-// `Semaphore`, and the channel rules that bite: a channel closes when its
-// last `Sender` drops, and a closed channel is always ready in `select!`.
+// `Semaphore`, the channel rules that bite (a channel closes when its last
+// `Sender` drops, and a closed channel is always ready in `select!`) and a
+// ticker stopped from its own select loop. The book's "Beyond channels"
+// chapter (book/src/toolkit.md) includes these listings.
 //
 // Run it: cargo run --example toolkit_tour
 
@@ -144,6 +146,29 @@ fn closing() -> Vec<u32> {
     got
 }
 
+/// A ticker stopped by the very goroutine that selects on it.
+fn ticker_loop() -> u32 {
+    let (quit_tx, quit) = gort::chan::<()>(0);
+    gort::go!(move || {
+        gort::time::sleep(Duration::from_millis(25));
+        quit_tx.send(()).unwrap();
+    });
+    let mut refreshed = 0;
+    // ANCHOR: ticker
+    let ticker = gort::time::Ticker::new(Duration::from_millis(5));
+    loop {
+        gort::select! {
+            <-&ticker => refreshed += 1,
+            <-&quit => {
+                ticker.stop();
+                break;
+            }
+        }
+    }
+    // ANCHOR_END: ticker
+    refreshed
+}
+
 #[gort::main]
 fn main() {
     assert_eq!(timeout(), Err(context::Error::DeadlineExceeded));
@@ -157,5 +182,6 @@ fn main() {
     );
     assert!(bounded() <= 2);
     assert_eq!(closing(), [1, 2, 3]);
+    assert!(ticker_loop() >= 1, "the ticker never ticked");
     println!("toolkit tour: all checks passed");
 }
