@@ -24,15 +24,20 @@
 //!
 //! ## Entry points
 //! * [`go!`] starts a goroutine (Go's `go f(x)`); [`spawn`] starts one and
-//!   keeps its result in a [`JoinHandle`].
+//!   keeps its result in a [`JoinHandle`]; [`scope`] starts goroutines that
+//!   may borrow the caller's locals.
 //! * [`run`] runs a function as a goroutine from any thread and waits;
 //!   `#[gort::main]` runs `main` as goroutine 1; `#[gort::test]` runs a test.
 //! * [`yield_now`] is `runtime.Gosched`; [`runtime`] has `num_goroutine`,
 //!   `gomaxprocs`, `set_gomaxprocs`, `goroutine_id`.
 //! * [`chan()`] makes channels ([`Sender`], [`Receiver`]); [`select!`]
-//!   waits on several; [`time`] has `sleep`, `after`, `tick`, `Ticker`.
-//! * [`sync`] has `WaitGroup`, `Mutex`, `RwLock`, `Once`, `Cond` — all park
-//!   goroutines, not threads — and goroutine-local storage.
+//!   waits on several; [`time`] has `sleep`, `after`, `tick`, `Ticker`,
+//!   `Timer`, `after_func` (Go 1.23 timer channels).
+//! * [`sync`] has `WaitGroup`, `Mutex`, `RwLock`, `Once`, `Cond`,
+//!   `Semaphore`, `ErrGroup` — all park goroutines, not threads — and
+//!   goroutine-local storage.
+//! * [`context`] is Go's `context` (cancellation, deadlines, values);
+//!   [`signal`] turns process signals into channel values.
 //!
 //! ## Environment
 //! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).
@@ -60,6 +65,8 @@
 //! ## Panics
 //! A panic in a `go!` goroutine prints `panic in goroutine N: <message>` and
 //! ends the process with status 2, as in Go. Use [`spawn`] to catch one.
+//! Once `#[gort::main]`'s body has returned, the exit status is main's: a
+//! goroutine that main's own drops make panic ends silently.
 #![warn(missing_docs)]
 
 extern crate self as gort;
@@ -102,7 +109,7 @@ pub fn checkpoint() {
 /// Commonly used items: `use gort::prelude::*;`.
 pub mod prelude {
     pub use crate::sync::WaitGroup;
-    pub use crate::{chan, go, select, spawn, yield_now, JoinHandle, Receiver, Sender};
+    pub use crate::{chan, go, scope, select, spawn, yield_now, JoinHandle, Receiver, Sender};
 }
 
 #[doc(hidden)]
