@@ -32,7 +32,7 @@ fn loom_models_of_the_lock_free_core_pass() {
         "loom models failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("test result: ok. 10 passed"),
-        "expected 10 loom models:\n{stdout}"
+        stdout.contains("test result: ok. 11 passed"),
+        "expected 11 loom models:\n{stdout}"
     );
 }

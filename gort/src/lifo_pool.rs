@@ -264,4 +264,37 @@ mod loom_tests {
             assert_eq!(got, [0, 1, 10, 11, 20, 21]);
         });
     }
+
+    /// From the two edge states: a full pool (a put races a take and may
+    /// get its items back) and an empty one (a take races a put and may
+    /// find nothing). Every item ends up taken or handed back, once.
+    #[test]
+    fn full_and_empty_pools_lose_and_duplicate_nothing() {
+        for start_full in [true, false] {
+            loom::model(move || {
+                let pool = Arc::new(LifoPool::new(1));
+                if start_full {
+                    pool.put([0, 1]).unwrap();
+                }
+                let putter = {
+                    let pool = pool.clone();
+                    loom::thread::spawn(move || match pool.put([10, 11]) {
+                        Ok(()) => Vec::new(),
+                        Err(back) => back.to_vec(),
+                    })
+                };
+                let mut got = Vec::new();
+                pool.take_into(&mut got);
+                got.extend(putter.join().unwrap());
+                while pool.take_into(&mut got) {}
+                got.sort_unstable();
+                let want: &[i32] = if start_full {
+                    &[0, 1, 10, 11]
+                } else {
+                    &[10, 11]
+                };
+                assert_eq!(got, want);
+            });
+        }
+    }
 }
