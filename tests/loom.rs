@@ -2,11 +2,12 @@
 //! park/unpark token protocol (alone, and with a waker that publishes an
 //! outcome, from every starting state and with a late second waker), the
 //! M wake-up Dekker pairs (a spinner giving up, an M releasing its P, and
-//! both) and the free pools' LIFO stack — as part of `cargo test`. They
-//! live next to the code they check (`loom_tests` in
-//! gort/src/runtime/{runq,g,sched}.rs and gort/src/lifo_pool.rs) and need
-//! the whole crate built with `--cfg loom`, so this test builds it in its
-//! own target directory.
+//! both), the free pools' LIFO stack and the netpoller's per-descriptor
+//! readiness slots (an edge racing the park, a late deadline timer) — as
+//! part of `cargo test`. They live next to the code they check
+//! (`loom_tests` in gort/src/runtime/{runq,g,sched,polldesc}.rs and
+//! gort/src/lifo_pool.rs) and need the whole crate built with `--cfg
+//! loom`, so this test builds it in its own target directory.
 //! Set GORT_SKIP_LOOM=1 to skip (for quick local runs).
 
 use std::process::Command;
@@ -32,7 +33,7 @@ fn loom_models_of_the_lock_free_core_pass() {
         "loom models failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("test result: ok. 11 passed"),
-        "expected 11 loom models:\n{stdout}"
+        stdout.contains("test result: ok. 13 passed"),
+        "expected 13 loom models:\n{stdout}"
     );
 }

@@ -77,6 +77,7 @@ mod config;
 pub mod context;
 mod lifo_pool;
 mod loom_shim;
+pub mod net;
 mod overflow;
 mod panic;
 pub mod runtime;

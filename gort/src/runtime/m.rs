@@ -8,8 +8,11 @@
 //! time slice (fairness), the local queue (`runnext` first), the global
 //! queue, then — as a *spinning* M, if fewer than half the busy Ps already
 //! have one — steals half of another P's queue (4 passes over all Ps in a
-//! random order, `runnext` only on the last). Finding nothing, it gives up its
-//! P and parks; see sched.rs for the protocol that makes that safe.
+//! random order, `runnext` only on the last). Before all that it runs due
+//! timers, and before stealing it polls the network without blocking.
+//! Finding nothing, it gives up its P and, if nothing else does, becomes the
+//! netpoller's blocked waiter (netpoll.rs); otherwise it parks. See sched.rs
+//! for the protocol that makes giving up the P safe.
 
 use super::context::{self, MCtx};
 use super::coro::{Coro, Switch};
@@ -200,8 +203,14 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
             retire(ctx, p);
             continue;
         }
+        // Due timers first (Go's checkTimers): the Gs they wake join this
+        // P's queue, where the next step finds them.
+        rt().timers.run_due();
         if let Some(found) = find_local_or_global(p) {
             return found;
+        }
+        if let Some(g) = poll_network() {
+            return (g, false);
         }
         if (ctx.spinning.get() || sched.may_spin()) && !ctx.spinning.replace(true) {
             sched.counts.nmspinning.fetch_add(1, SeqCst);
@@ -219,6 +228,9 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
         ctx.p.set(None);
         if ctx.spinning.replace(false) && sched.stop_spinning_and_recheck(ctx) {
             continue; // found work and got a P: go round again, spinning
+        }
+        if poll_until_work(ctx) {
+            continue; // woken by I/O or a timer, with a P
         }
         ctx.m.stop(ctx);
     }
@@ -246,6 +258,48 @@ fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
         return sched.global_get(p, p::BATCH_MAX).map(|g| (g, false));
     }
     None
+}
+
+/// Poll the network without blocking, if a goroutine waits on I/O (Go's
+/// findRunnable does this after the global queue, before stealing): run
+/// the first G readied, queue the rest.
+fn poll_network() -> Option<Arc<G>> {
+    let rt = rt();
+    if !rt.netpoll.has_waiters() {
+        return None;
+    }
+    let mut gs = rt.netpoll.poll_now(&rt.timers).into_iter();
+    let first = gs.next()?;
+    super::park::ready_all(gs);
+    Some(first)
+}
+
+/// The idle M's wait (findRunnable's blocking netpoll): with no P, become
+/// the poller and block until I/O readiness or the earliest timer, then
+/// take an idle P to run what woke. True with a P in `ctx`; false if this
+/// M should park instead (nothing can end a wait, or another M is the
+/// poller).
+fn poll_until_work(ctx: &MCtx) -> bool {
+    let rt = rt();
+    loop {
+        if !rt.netpoll.worth_blocking(&rt.timers) {
+            return false;
+        }
+        let Some(gs) = rt.netpoll.block(&rt.timers) else {
+            return false;
+        };
+        if let Some(p) = rt.sched.take_idle_p() {
+            // With the P held, the readied Gs join its queue and the next
+            // round runs due timers on it.
+            ctx.p.set(Some(p));
+            super::park::ready_all(gs);
+            return true;
+        }
+        // Every P is busy: hand everything to the global queue, and stay
+        // the runtime's poller.
+        super::park::ready_all(gs);
+        rt.timers.run_due();
+    }
 }
 
 /// Steal half of some other P's queue (cf. stealWork).

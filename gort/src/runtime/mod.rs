@@ -3,17 +3,21 @@
 //!
 //! Layers, lowest first: stacks (`crate::stack`) and the coroutine wrapper
 //! (`coro`) → Gs, Ps and Ms with their queues (`g`, `p`, `runq`, `m`,
-//! `global`, `sched`) → sysmon → the small seam everything that blocks is built on
+//! `global`, `sched`) → sysmon, timers and the netpoller (`timer`,
+//! `polldesc`, `netpoll`) → the small seam everything that blocks is built on
 //! (`park`: park the current G with a reason, make a G runnable).
 
+pub(crate) mod blocking;
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod g;
 pub(crate) mod gfn;
 pub(crate) mod global;
 pub(crate) mod m;
+pub(crate) mod netpoll;
 pub(crate) mod p;
 pub(crate) mod park;
+pub(crate) mod polldesc;
 pub(crate) mod runq;
 pub(crate) mod sched;
 pub(crate) mod sysmon;
@@ -30,6 +34,8 @@ pub(crate) struct Runtime {
     pub(crate) sched: sched::Sched,
     pub(crate) stacks: StackPool,
     pub(crate) sysmon: sysmon::Sysmon,
+    pub(crate) timers: timer::Timers,
+    pub(crate) netpoll: netpoll::Netpoll,
     /// Source of goroutine ids; Ps take batches of it. Starts at 1, so the
     /// first goroutine (main's) is goroutine 1, as in Go.
     pub(crate) goid: AtomicU64,
@@ -64,6 +70,8 @@ fn start() -> &'static Runtime {
             sched: sched::Sched::new(),
             stacks: StackPool::new(config.stack_size),
             sysmon: sysmon::Sysmon::new(),
+            timers: timer::Timers::new(),
+            netpoll: netpoll::Netpoll::new(),
             goid: AtomicU64::new(1),
             outside_live: AtomicI64::new(0),
         }

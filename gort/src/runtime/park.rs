@@ -70,20 +70,37 @@ pub(crate) fn park() {
     g.suspend(Switch::Park);
 }
 
-/// Make a G that was just unparked (or created) runnable: into the current
-/// P's `runnext` so it runs soon and on this P (cf. ready/goready), or the
-/// global queue from a thread without a P; then make sure an M will run it.
+/// Make a G that was just unparked (or created) runnable, then make sure an
+/// M will run it (cf. ready/goready):
+/// - from a running goroutine, into its P's `runnext`, so it runs soon and
+///   on this P (a hand-off between two goroutines);
+/// - from the scheduler itself (an M with a P running timers or netpoll
+///   results), to the back of the P's queue, so that Gs woken together
+///   run in the order they were woken (timers in deadline order);
+/// - from a thread without a P, to the global queue.
 pub(crate) fn ready(g: Arc<G>) {
     let sched = &rt().sched;
-    match context::current_p() {
-        Some(p) => {
+    let ctx = context::ctx();
+    match ctx.and_then(|c| c.p.get()) {
+        Some(p) if ctx.is_some_and(|c| !c.curg.get().is_null()) => {
             p.runq.push_next(g, |batch| sched.global_put_batch(batch));
             sched.wakep_after_seqcst_publish();
+        }
+        Some(p) => {
+            p.runq.push_back(g, |batch| sched.global_put_batch(batch));
+            sched.wakep();
         }
         None => {
             sched.global_put(g);
             sched.wakep();
         }
+    }
+}
+
+/// Make a list of Gs runnable (netpoll results), as `ready` does for each.
+pub(crate) fn ready_all(gs: impl IntoIterator<Item = Arc<G>>) {
+    for g in gs {
+        ready(g);
     }
 }
 

@@ -215,6 +215,14 @@ impl Sched {
         Some(p)
     }
 
+    /// Take an idle P, if there is one (the netpoller's M, after its wait).
+    pub(crate) fn take_idle_p(&self) -> Option<&'static P> {
+        if self.counts.npidle.load(Relaxed) == 0 {
+            return None;
+        }
+        self.pidleget(&mut self.lock())
+    }
+
     /// Put an M on the idle list (cf. mput).
     pub(crate) fn mput(&self, m: &'static M) {
         self.lock().idle_m.push(m);

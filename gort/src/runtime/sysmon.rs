@@ -8,8 +8,9 @@
 //! operation, `try_*` included), which sends the goroutine to the back of
 //! the global queue, and by the scheduler, which then stops letting
 //! `runnext` inherit the slice, so two goroutines handing work back and
-//! forth cannot starve the rest of their P. Now and then it also scavenges
-//! idle goroutine stacks.
+//! forth cannot starve the rest of their P. It also polls the network and
+//! runs overdue timers when every M is too busy to (`poll_if_neglected`),
+//! and now and then scavenges idle goroutine stacks.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
 //! (Go's numbers).
@@ -28,6 +29,11 @@ const QUIET_ROUNDS: u32 = 50;
 /// How often idle stacks are scavenged. A guess: often enough that memory
 /// comes back within seconds, rarely enough to cost nothing.
 const SCAVENGE_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the network may go unpolled before sysmon polls it (Go: 10 ms).
+const NEGLECT: Duration = Duration::from_millis(10);
+/// How overdue a timer must be before sysmon runs it.
+const NEGLECT_TIMER: u64 = 1_000_000;
 
 /// Number of Ps whose `preempt` flag is set. Checkpoints read this with one
 /// relaxed load and take the slow path only when it is non-zero.
@@ -82,6 +88,7 @@ fn run() {
         for (id, slot) in seen.iter_mut().enumerate().take(n) {
             retake(sched.p(id), slot, now);
         }
+        poll_if_neglected();
         if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
             last_scavenge = now;
             rt().stacks.scavenge();
@@ -93,6 +100,25 @@ fn run() {
         if quiet > QUIET_ROUNDS {
             delay = (delay * 2).min(MAX_DELAY);
         }
+    }
+}
+
+/// Do what an idle M would, when no M has been idle for a while (every P
+/// busy with long time slices): poll the network if nobody has for 10 ms,
+/// and run timers overdue by a millisecond while no M sleeps in the
+/// netpoller (one that does wakes for them itself). The Gs they ready go to
+/// the global queue. Go's sysmon polls the same way; for timers it starts
+/// an M.
+fn poll_if_neglected() {
+    let rt = rt();
+    let now = rt.timers.now();
+    let stale = |since: u64| now.saturating_sub(since) >= NEGLECT.as_nanos() as u64;
+    if rt.netpoll.has_waiters() && stale(rt.netpoll.last_poll()) {
+        super::park::ready_all(rt.netpoll.poll_now(&rt.timers));
+    }
+    let overdue = now >= rt.timers.next().saturating_add(NEGLECT_TIMER);
+    if overdue && !rt.netpoll.someone_sleeping() {
+        rt.timers.run_due();
     }
 }
 

@@ -1,23 +1,41 @@
 //! Timers: run a callback at a deadline (sleeps, channel timeouts, `after`,
-//! tickers).
+//! tickers, context deadlines) — with no timer thread.
 //!
-//! One timer thread keeps a min-heap of deadlines and sleeps on a condition
-//! variable until the earliest one, or until a new earlier timer arrives.
-//! Callbacks run on that thread, outside the lock; they only make
-//! goroutines runnable (which sends them to the global queue and wakes an
-//! M) or try-send on a channel, so they are short and never block.
+//! # Who runs them
+//! One min-heap of deadlines, shared by all Ps (Go keeps a heap per P so
+//! that hundreds of cores do not contend; on the 2–8 cores gort targets,
+//! one heap behind a short lock is simpler and costs one uncontended lock
+//! per add/cancel). Its earliest deadline is mirrored in an atomic, so the
+//! check every scheduling round makes is one load — and a clock read only
+//! while a timer is pending (Go's `checkTimers`). Due timers are run by:
+//! - an M with a P, at the top of `find_runnable` (m.rs): the Gs they wake
+//!   go to the back of that P's queue, in deadline order;
+//! - the M blocked in the netpoller (netpoll.rs), which sleeps exactly until
+//!   the earliest deadline: so an idle program sleeps in one `epoll_wait`;
+//! - sysmon, when every P is busy running long slices and nobody else does.
 //!
+//! # Waking the poller for an earlier timer
+//! `add` of a new earliest deadline must not be missed by an M that is
+//! about to sleep in the netpoller until a later one. The adder publishes
+//! `next` (SeqCst) and then reads the poller's `sleeping_until` (SeqCst);
+//! the poller publishes `sleeping_until` (SeqCst) and then re-reads `next`
+//! (SeqCst) before it blocks. Whichever comes second in the SeqCst order sees
+//! the other: either the poller sleeps no later than the new deadline, or
+//! the adder breaks its wait (a `mio::Waker` write, which stays pending
+//! until the next wait if the poller has not blocked yet). With nobody in
+//! the netpoller, the adder calls `wakep`, so an idle P's M comes to run it.
+//!
+//! Callbacks run outside the lock. They only make goroutines runnable,
+//! try-send on a channel or start a goroutine: short and never blocking.
 //! Cancelling removes the callback at once; its heap entry is dropped
-//! lazily when it reaches the top (cf. Go's "zombie" timers), or when
-//! cancelled entries make up half the heap, which is then rebuilt.
-//!
-//! Go keeps a heap per P and has the M blocked in the netpoller wait for the
-//! next timer, so no extra thread is needed; gort will move there with its
-//! netpoller. Until then this thread costs one futex wake per timer.
+//! lazily when it reaches the top (Go's "zombie" timers), or when cancelled
+//! entries make up half the heap, which is then rebuilt.
 
+use super::rt;
+use parking_lot::Mutex;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::time::Instant;
 
 /// Names a pending timer, for `cancel`.
@@ -26,112 +44,149 @@ pub(crate) struct TimerId(u64);
 
 type Callback = Box<dyn FnOnce() + Send>;
 
-struct Timers {
+/// "No timer pending", as a deadline.
+pub(crate) const NEVER: u64 = u64::MAX;
+
+/// Heaps smaller than this are never rebuilt (not worth it).
+const REBUILD_MIN: usize = 64;
+
+pub(crate) struct Timers {
     state: Mutex<State>,
-    changed: Condvar,
+    /// The earliest deadline in the heap (`NEVER` if empty), in
+    /// nanoseconds since `epoch`. May be earlier than the earliest *live*
+    /// timer (a cancelled entry not yet swept): then a check finds nothing.
+    next: AtomicU64,
+    epoch: Instant,
 }
 
 struct State {
-    heap: BinaryHeap<Reverse<(Instant, u64)>>,
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
     callbacks: HashMap<u64, Callback>,
     next_id: u64,
 }
 
-fn timers() -> &'static Timers {
-    static TIMERS: OnceLock<Timers> = OnceLock::new();
-    TIMERS.get_or_init(|| {
-        let spawned = std::thread::Builder::new()
-            .name("gort-timers".into())
-            .spawn(run);
-        if let Err(e) = spawned {
-            super::fatal(&format!("cannot start the timer thread: {e}"));
-        }
+impl Timers {
+    pub(crate) fn new() -> Timers {
         Timers {
             state: Mutex::new(State {
                 heap: BinaryHeap::new(),
                 callbacks: HashMap::new(),
                 next_id: 0,
             }),
-            changed: Condvar::new(),
+            next: AtomicU64::new(NEVER),
+            epoch: Instant::now(),
         }
-    })
+    }
+
+    /// `t` as nanoseconds since the epoch (0 for earlier instants).
+    pub(crate) fn nanos(&self, t: Instant) -> u64 {
+        let n = t.saturating_duration_since(self.epoch).as_nanos();
+        u64::try_from(n).unwrap_or(NEVER - 1)
+    }
+
+    /// The current time, as `nanos` counts it.
+    pub(crate) fn now(&self) -> u64 {
+        self.nanos(Instant::now())
+    }
+
+    /// The earliest pending deadline (`NEVER` if none).
+    pub(crate) fn next(&self) -> u64 {
+        self.next.load(SeqCst)
+    }
+
+    /// Whether a timer is pending at all.
+    pub(crate) fn any(&self) -> bool {
+        self.next() != NEVER
+    }
+
+    /// Register `f` to run at `deadline`; wake whoever must run it if it is
+    /// the new earliest (see "Waking the poller" above).
+    fn add(&self, deadline: Instant, f: Callback) -> TimerId {
+        let when = self.nanos(deadline);
+        let mut st = self.state.lock();
+        let id = st.next_id;
+        st.next_id += 1;
+        st.heap.push(Reverse((when, id)));
+        st.callbacks.insert(id, f);
+        let earliest = when < self.next.load(Relaxed);
+        if earliest {
+            self.next.store(when, SeqCst);
+        }
+        drop(st);
+        if earliest {
+            let rt = rt();
+            rt.netpoll.timer_added(when, &rt.sched);
+        }
+        TimerId(id)
+    }
+
+    /// Stop a timer; true if it had not fired yet (its callback will not run).
+    fn cancel(&self, id: TimerId) -> bool {
+        let mut st = self.state.lock();
+        let removed = st.callbacks.remove(&id.0).is_some();
+        // Go's rule: once cancelled entries are half the heap, rebuild it, so
+        // that many long timeouts cancelled early (`recv_timeout(1h)` calls that
+        // complete at once) cost nothing for long.
+        if st.heap.len() > REBUILD_MIN && st.heap.len() > 2 * st.callbacks.len() {
+            let State {
+                heap, callbacks, ..
+            } = &mut *st;
+            heap.retain(|Reverse((_, id))| callbacks.contains_key(id));
+            self.publish_next(&st);
+        }
+        removed
+    }
+
+    fn publish_next(&self, st: &State) {
+        let next = st.heap.peek().map_or(NEVER, |Reverse((when, _))| *when);
+        self.next.store(next, SeqCst);
+    }
+
+    /// Run every timer due by now, earliest first; returns how many ran.
+    /// One atomic load when none is due.
+    pub(crate) fn run_due(&self) -> usize {
+        let next = self.next.load(Relaxed);
+        if next == NEVER {
+            return 0;
+        }
+        let now = self.now();
+        if next > now {
+            return 0;
+        }
+        let mut due = Vec::new();
+        {
+            let mut st = self.state.lock();
+            while let Some(&Reverse((when, id))) = st.heap.peek() {
+                if when > now {
+                    break;
+                }
+                st.heap.pop();
+                due.extend(st.callbacks.remove(&id));
+            }
+            self.publish_next(&st);
+        }
+        let n = due.len();
+        for f in due {
+            f();
+        }
+        n
+    }
+
+    /// Entries in the heap, live or cancelled (for tests).
+    #[cfg(all(test, not(loom)))]
+    fn heap_len(&self) -> usize {
+        self.state.lock().heap.len()
+    }
 }
 
-/// Run `f` on the timer thread at (or soon after) `deadline`.
+/// Run `f` at (or soon after) `deadline`, on whichever M runs timers.
 pub(crate) fn add(deadline: Instant, f: impl FnOnce() + Send + 'static) -> TimerId {
-    let t = timers();
-    let mut st = t.state.lock().unwrap_or_else(|e| e.into_inner());
-    let id = st.next_id;
-    st.next_id += 1;
-    let earliest = st.heap.peek().map(|Reverse((when, _))| *when);
-    st.heap.push(Reverse((deadline, id)));
-    st.callbacks.insert(id, Box::new(f));
-    drop(st);
-    if earliest.is_none_or(|e| deadline < e) {
-        t.changed.notify_one();
-    }
-    TimerId(id)
+    rt().timers.add(deadline, Box::new(f))
 }
 
 /// Stop a timer; true if it had not fired yet (its callback will not run).
 pub(crate) fn cancel(id: TimerId) -> bool {
-    let t = timers();
-    let mut st = t.state.lock().unwrap_or_else(|e| e.into_inner());
-    let removed = st.callbacks.remove(&id.0).is_some();
-    // Go's rule: once cancelled entries are half the heap, rebuild it, so
-    // that many long timeouts cancelled early (`recv_timeout(1h)` calls that
-    // complete at once) cost nothing for long.
-    if st.heap.len() > REBUILD_MIN && st.heap.len() > 2 * st.callbacks.len() {
-        let State {
-            heap, callbacks, ..
-        } = &mut *st;
-        heap.retain(|Reverse((_, id))| callbacks.contains_key(id));
-    }
-    removed
-}
-
-/// Heaps smaller than this are never rebuilt (not worth it).
-const REBUILD_MIN: usize = 64;
-
-/// Entries in the heap, live or cancelled (for tests).
-#[cfg(all(test, not(loom)))]
-pub(crate) fn heap_len() -> usize {
-    let st = timers().state.lock().unwrap_or_else(|e| e.into_inner());
-    st.heap.len()
-}
-
-fn run() {
-    let t = timers();
-    let mut st = t.state.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let now = Instant::now();
-        let mut due = Vec::new();
-        while let Some(&Reverse((when, id))) = st.heap.peek() {
-            if when > now {
-                break;
-            }
-            st.heap.pop();
-            due.extend(st.callbacks.remove(&id));
-        }
-        if !due.is_empty() {
-            drop(st);
-            for f in due {
-                f();
-            }
-            st = t.state.lock().unwrap_or_else(|e| e.into_inner());
-            continue;
-        }
-        st = match st.heap.peek() {
-            Some(&Reverse((when, _))) => {
-                let wait = when.saturating_duration_since(now);
-                t.changed
-                    .wait_timeout(st, wait)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0
-            }
-            None => t.changed.wait(st).unwrap_or_else(|e| e.into_inner()),
-        };
-    }
+    rt().timers.cancel(id)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -148,10 +203,29 @@ mod tests {
         for _ in 0..10_000 {
             assert!(cancel(add(far, || {})));
         }
-        assert!(
-            heap_len() < 1_000,
-            "{} entries left in the heap",
-            heap_len()
-        );
+        let left = rt().timers.heap_len();
+        assert!(left < 1_000, "{left} entries left in the heap");
+    }
+
+    /// Timers due together run in deadline order, not insertion order.
+    #[test]
+    fn due_timers_run_earliest_first() {
+        let t = Timers::new();
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let base = Instant::now();
+        for i in [3u64, 1, 2] {
+            let order = order.clone();
+            let at = base + Duration::from_micros(i);
+            t.state.lock().heap.push(Reverse((t.nanos(at), i)));
+            t.state
+                .lock()
+                .callbacks
+                .insert(i, Box::new(move || order.lock().push(i)));
+        }
+        t.next.store(0, SeqCst);
+        std::thread::sleep(Duration::from_millis(1));
+        assert_eq!(t.run_due(), 3);
+        assert_eq!(*order.lock(), [1, 2, 3]);
+        assert!(!t.any(), "the heap is empty again");
     }
 }

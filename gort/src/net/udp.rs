@@ -1,0 +1,173 @@
+//! UDP: [`UdpSocket`], std-shaped, on the netpoller.
+
+use super::fd::{Dir, PollFd};
+use super::{each_addr, resolve, SocketAddr, ToSocketAddrs};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+/// A UDP socket (std's `UdpSocket`; Go's `net.UDPConn`). Receives park
+/// only the calling goroutine.
+pub struct UdpSocket {
+    fd: PollFd<std::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Bind to `addr` (the first address it resolves to that binds).
+    pub fn bind<A: ToSocketAddrs + Send>(addr: A) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(each_addr(addr, |a| std::net::UdpSocket::bind(a))?)
+    }
+
+    /// Take a std socket (in any blocking mode) onto the netpoller.
+    pub fn from_std(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        Ok(UdpSocket {
+            fd: PollFd::new(s, |s| s.set_nonblocking(true))?,
+        })
+    }
+
+    /// Give the socket back as a blocking std socket.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        let s = self.fd.into_inner();
+        s.set_nonblocking(false)?;
+        Ok(s)
+    }
+
+    /// Set the default peer for `send` and the only one `recv` accepts.
+    pub fn connect<A: ToSocketAddrs + Send>(&self, addr: A) -> io::Result<()> {
+        each_addr(addr, |a| self.fd.get().connect(a))
+    }
+
+    /// Send to the connected peer.
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.fd.io(Dir::Write, |s| s.send(buf))
+    }
+
+    /// Receive one datagram from the connected peer.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.fd.io(Dir::Read, |s| s.recv(buf))
+    }
+
+    /// Receive one datagram without taking it off the queue.
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.fd.io(Dir::Read, |s| s.peek(buf))
+    }
+
+    /// Send to `addr` (its first resolved address, as std).
+    pub fn send_to<A: ToSocketAddrs + Send>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
+        let to = resolve(addr)?.into_iter().next().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
+        })?;
+        self.fd.io(Dir::Write, |s| s.send_to(buf, to))
+    }
+
+    /// Receive one datagram and the address it came from.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.fd.io(Dir::Read, |s| s.recv_from(buf))
+    }
+
+    /// `recv_from` without taking the datagram off the queue.
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.fd.io(Dir::Read, |s| s.peek_from(buf))
+    }
+
+    /// The local address this socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.fd.get().local_addr()
+    }
+
+    /// The address of the remote peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.fd.get().peer_addr()
+    }
+
+    /// How long each receive may wait (`None`: forever); past it, `TimedOut`.
+    pub fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        self.fd.set_timeout(Dir::Read, d)
+    }
+
+    /// How long each send may wait (`None`: forever).
+    pub fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        self.fd.set_timeout(Dir::Write, d)
+    }
+
+    /// The timeout each read may wait, if any.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.fd.get_timeout(Dir::Read))
+    }
+
+    /// The timeout each write may wait, if any.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.fd.get_timeout(Dir::Write))
+    }
+
+    /// Set `SO_BROADCAST`.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.fd.get().set_broadcast(on)
+    }
+
+    /// The `SO_BROADCAST` option.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.fd.get().broadcast()
+    }
+
+    /// Set `IP_TTL`, the time-to-live of outgoing packets.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.fd.get().set_ttl(ttl)
+    }
+
+    /// The `IP_TTL` option.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.fd.get().ttl()
+    }
+
+    /// Take the pending `SO_ERROR`, if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.fd.get().take_error()
+    }
+
+    /// A second handle to the same socket (a `dup`, with these timeouts).
+    pub fn try_clone(&self) -> io::Result<UdpSocket> {
+        let clone = UdpSocket::from_std(self.fd.get().try_clone()?)?;
+        clone.fd.copy_settings_from(&self.fd);
+        Ok(clone)
+    }
+
+    /// With `true`, sends and receives return `WouldBlock` instead of waiting.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.fd.set_nonblocking(nonblocking);
+        Ok(())
+    }
+}
+
+/// Takes the std socket onto the netpoller.
+///
+/// # Panics
+/// If the netpoller cannot register it; use [`UdpSocket::from_std`] to get
+/// the error instead.
+impl From<std::net::UdpSocket> for UdpSocket {
+    fn from(s: std::net::UdpSocket) -> UdpSocket {
+        UdpSocket::from_std(s).expect("gort: cannot register the socket with the netpoller")
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsFd for UdpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.get().as_fd()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdpSocket")
+            .field("addr", &self.local_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}

@@ -1,0 +1,301 @@
+//! The netpoller: one `mio::Poll` (epoll on Linux) that turns socket
+//! readiness into runnable goroutines, and the place an idle runtime sleeps
+//! (cf. Go's netpoll.go and netpoll_epoll.go).
+//!
+//! # Who polls
+//! The poller role is the `poller` lock: whoever holds it may call
+//! `epoll_wait`; nobody else waits for it (`try_lock`).
+//! - An M with a P polls without blocking in `find_runnable`, when its own
+//!   and the global queue are empty and a goroutine waits on a descriptor.
+//! - The last M to go idle blocks in it (`block`), with the earliest timer
+//!   as its timeout — so timers and I/O wake the runtime and no timer
+//!   thread exists. Go's rule: it blocks only if something can end the wait
+//!   (a goroutine waiting on I/O, a timer, a signal subscription).
+//! - sysmon polls without blocking when nobody has polled for 10 ms (every
+//!   P busy with long time slices).
+//!
+//! Events are taken in batches of up to `EVENTS` and become a list of Gs;
+//! the caller injects them (to its P's queue, or the global queue).
+//!
+//! # Descriptors
+//! Each registered descriptor has a [`PollDesc`] (read and write
+//! [`Slot`]s, see polldesc.rs) whose address is its mio token. PollDescs
+//! are never freed, only recycled (Go's pollCache): an event already taken
+//! from the kernel for a descriptor that has since closed then lands on a
+//! recycled PollDesc as a spurious edge, which costs its next user one
+//! extra syscall (a waiter always retries) and nothing else.
+//!
+//! # Waking the poller
+//! A `mio::Waker` (an eventfd) breaks a blocked wait when a timer earlier
+//! than the poller's timeout is added (timer.rs explains the ordering).
+
+use super::g::G;
+use super::polldesc::{AfterPark, Slot};
+use super::timer::{Timers, NEVER};
+use parking_lot::Mutex;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Events taken per `epoll_wait` (Go: 128).
+const EVENTS: usize = 128;
+/// The waker's token (never a PollDesc's address).
+const WAKER: mio::Token = mio::Token(0);
+
+/// One descriptor's readiness (Go's pollDesc).
+pub(crate) struct PollDesc {
+    pub(crate) read: Slot,
+    pub(crate) write: Slot,
+}
+
+pub(crate) struct Netpoll {
+    /// Holding this lock is being the poller.
+    poller: Mutex<Poller>,
+    registry: mio::Registry,
+    waker: mio::Waker,
+    /// When the blocked poller will wake by itself (timers' nanoseconds;
+    /// `NEVER` for no timeout), or 0 when nobody is blocked in it.
+    sleeping_until: AtomicU64,
+    /// Goroutines parked on a PollDesc, plus signal subscriptions: while
+    /// non-zero, an idle M blocks here rather than on its own futex.
+    waiters: AtomicUsize,
+    /// When a poll last returned (timers' nanoseconds), for sysmon.
+    last_poll: AtomicU64,
+    free: Mutex<Vec<&'static PollDesc>>,
+}
+
+struct Poller {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+impl Netpoll {
+    pub(crate) fn new() -> Netpoll {
+        let made = mio::Poll::new().and_then(|poll| {
+            let registry = poll.registry().try_clone()?;
+            let waker = mio::Waker::new(poll.registry(), WAKER)?;
+            Ok((poll, registry, waker))
+        });
+        let (poll, registry, waker) = match made {
+            Ok(made) => made,
+            Err(e) => super::fatal(&format!("cannot create the netpoller: {e}")),
+        };
+        Netpoll {
+            poller: Mutex::new(Poller {
+                poll,
+                events: mio::Events::with_capacity(EVENTS),
+            }),
+            registry,
+            waker,
+            sleeping_until: AtomicU64::new(0),
+            waiters: AtomicUsize::new(0),
+            last_poll: AtomicU64::new(0),
+            free: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Watch `fd` for both directions; its readiness lands in the returned
+    /// PollDesc until `deregister`.
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<&'static PollDesc> {
+        let pd = self.free.lock().pop().unwrap_or_else(|| {
+            Box::leak(Box::new(PollDesc {
+                read: Slot::new(),
+                write: Slot::new(),
+            }))
+        });
+        pd.read.reset();
+        pd.write.reset();
+        let token = mio::Token(pd as *const PollDesc as usize);
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        match self
+            .registry
+            .register(&mut mio::unix::SourceFd(&fd), token, interest)
+        {
+            Ok(()) => Ok(pd),
+            Err(e) => {
+                self.free.lock().push(pd);
+                Err(e)
+            }
+        }
+    }
+
+    /// Stop watching `fd` (before it is closed) and recycle its PollDesc.
+    /// Nobody may be waiting on it (its owner is being dropped).
+    pub(crate) fn deregister(&self, fd: RawFd, pd: &'static PollDesc) {
+        let _ = self.registry.deregister(&mut mio::unix::SourceFd(&fd));
+        self.free.lock().push(pd);
+    }
+
+    /// Count one more (or one fewer) reason for an idle M to block here.
+    pub(crate) fn add_waiter(&self, n: isize) {
+        if n >= 0 {
+            self.waiters.fetch_add(n as usize, SeqCst);
+        } else {
+            self.waiters.fetch_sub(n.unsigned_abs(), SeqCst);
+        }
+    }
+
+    /// Whether a goroutine waits on I/O (so polling can find something).
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.waiters.load(Relaxed) != 0
+    }
+
+    /// Whether an idle M should block here: something can end the wait.
+    pub(crate) fn worth_blocking(&self, timers: &Timers) -> bool {
+        self.has_waiters() || timers.any()
+    }
+
+    /// Poll without blocking, unless another thread is the poller; returns
+    /// the Gs that became runnable.
+    pub(crate) fn poll_now(&self, timers: &Timers) -> Vec<Arc<G>> {
+        match self.poller.try_lock() {
+            Some(mut p) => self.poll(&mut p, Some(Duration::ZERO), timers),
+            None => Vec::new(),
+        }
+    }
+
+    /// Block until I/O readiness, the earliest timer, or a wake-up (the
+    /// idle M's wait). `None` if another thread is the poller already.
+    pub(crate) fn block(&self, timers: &Timers) -> Option<Vec<Arc<G>>> {
+        let mut p = self.poller.try_lock()?;
+        let until = timers.next();
+        self.sleeping_until.store(until.max(1), SeqCst);
+        // Dekker with `timer_added`: publish, then re-read (timer.rs).
+        let until = until.min(timers.next());
+        let timeout =
+            (until != NEVER).then(|| Duration::from_nanos(until.saturating_sub(timers.now())));
+        let gs = self.poll(&mut p, timeout, timers);
+        self.sleeping_until.store(0, SeqCst);
+        Some(gs)
+    }
+
+    fn poll(&self, p: &mut Poller, timeout: Option<Duration>, timers: &Timers) -> Vec<Arc<G>> {
+        let Poller { poll, events } = p;
+        match poll.poll(events, timeout) {
+            Ok(()) => {}
+            // A signal interrupted the wait: return, as if it timed out.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
+            Err(e) => super::fatal(&format!("netpoll: epoll_wait failed: {e}")),
+        }
+        self.last_poll.store(timers.now(), Relaxed);
+        let mut gs = Vec::new();
+        for ev in events.iter() {
+            if ev.token() == WAKER {
+                continue;
+            }
+            // SAFETY: every other token is the address of a PollDesc, and
+            // PollDescs are leaked, never freed (see "Descriptors").
+            let pd = unsafe { &*(ev.token().0 as *const PollDesc) };
+            let closed = ev.is_error() || ev.is_read_closed() || ev.is_write_closed();
+            if ev.is_readable() || closed {
+                gs.extend(pd.read.set_ready().and_then(unpark));
+            }
+            if ev.is_writable() || closed {
+                gs.extend(pd.write.set_ready().and_then(unpark));
+            }
+        }
+        gs
+    }
+
+    /// Called by `Timers::add` after publishing a new earliest deadline
+    /// `when`: make sure someone will run it (timer.rs explains the order).
+    pub(crate) fn timer_added(&self, when: u64, sched: &'static super::sched::Sched) {
+        match self.sleeping_until.load(SeqCst) {
+            0 => sched.wakep(),
+            until if when < until => self.wake(),
+            _ => {}
+        }
+    }
+
+    /// Break the poller's wait (or make its next one return at once).
+    pub(crate) fn wake(&self) {
+        if let Err(e) = self.waker.wake() {
+            super::fatal(&format!("netpoll: cannot wake the poller: {e}"));
+        }
+    }
+
+    /// When a poll last returned (timers' nanoseconds).
+    pub(crate) fn last_poll(&self) -> u64 {
+        self.last_poll.load(Relaxed)
+    }
+
+    /// Whether an M is blocked in the poller now.
+    pub(crate) fn someone_sleeping(&self) -> bool {
+        self.sleeping_until.load(Relaxed) != 0
+    }
+}
+
+/// The poller took waiter `w` (an `Arc<G>` pointer) out of a slot: make the
+/// G runnable unless it had not parked yet (then it just keeps its token).
+fn unpark(w: usize) -> Option<Arc<G>> {
+    // SAFETY: a slot holds an `Arc<G>` turned into a raw pointer by
+    // `wait` (its count is the slot's), and the poller now owns it.
+    let g = unsafe { Arc::from_raw(w as *const G) };
+    g.unpark().then_some(g)
+}
+
+/// The Gs to wake for a waiter `w` taken out of a slot by someone other
+/// than the poller (the deadline timer): made runnable at once.
+pub(crate) fn wake_waiter(w: usize) {
+    if let Some(g) = unpark(w) {
+        super::park::ready(g);
+    }
+}
+
+/// Park the calling goroutine until `slot` records an edge or `deadline`
+/// passes (the polldesc.rs protocol). `Ok` means "try the syscall again"
+/// (which may still find nothing: the caller loops); `Err(TimedOut)` that
+/// the deadline passed. Only a goroutine may call this.
+pub(crate) fn wait(slot: &'static Slot, deadline: Option<Instant>) -> io::Result<()> {
+    if slot.take_ready() {
+        return Ok(());
+    }
+    if deadline.is_some_and(|d| Instant::now() >= d) {
+        return Err(timed_out());
+    }
+    let g = super::context::current_g();
+    assert!(!g.is_null(), "netpoll::wait called off a goroutine");
+    // SAFETY: the running G is alive (its M holds a count); the count added
+    // here is the one the slot will hold.
+    unsafe { Arc::increment_strong_count(g) };
+    let w = g as usize;
+    if !slot.publish(w) {
+        // SAFETY: publish failed, so the count added above is still ours.
+        drop(unsafe { Arc::from_raw(g) });
+        return Ok(());
+    }
+    let np = &super::rt().netpoll;
+    np.add_waiter(1);
+    let timer = deadline.map(|d| {
+        super::timer::add(d, move || {
+            if slot.withdraw(w) {
+                wake_waiter(w);
+            }
+        })
+    });
+    let outcome = loop {
+        super::park::park();
+        match slot.after_park(w) {
+            AfterPark::Parked => continue,
+            AfterPark::Ready => break Ok(()),
+            // A timer withdrew us: ours, or (rarely) a late one from an
+            // earlier wait on this slot — then it is a spurious wake-up.
+            AfterPark::Withdrawn => match deadline {
+                Some(d) if Instant::now() >= d => break Err(timed_out()),
+                _ => break Ok(()),
+            },
+        }
+    };
+    np.add_waiter(-1);
+    if let Some(t) = timer {
+        super::timer::cancel(t);
+    }
+    outcome
+}
+
+/// The error a read or write past its deadline returns (Go's message).
+pub(crate) fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "i/o timeout")
+}
