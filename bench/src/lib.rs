@@ -124,3 +124,13 @@ pub fn tokio_rt(procs: usize) -> tokio::runtime::Runtime {
             .unwrap()
     }
 }
+
+/// The `sleepers` workload's sleep for goroutine/task `i`: splitmix64(i) mod
+/// 1 s, in µs — the same durations as `go/sleepers.go`'s `sleepFor`.
+pub fn sleep_for(i: u64) -> std::time::Duration {
+    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    std::time::Duration::from_micros(z % 1_000_000)
+}
