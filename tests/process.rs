@@ -155,3 +155,27 @@ fn invalid_environment_values_are_reported_and_ignored() {
         "{err}"
     );
 }
+
+/// A program whose goroutines all sleep for a second uses under 1 % of a
+/// CPU meanwhile (its idle M sleeps in epoll_wait until the timer; sysmon
+/// wakes at most every 10 ms), and has no timer thread.
+#[test]
+fn an_idle_program_uses_under_one_percent_cpu_and_no_timer_thread() {
+    let (out, _) = run(env!("CARGO_BIN_EXE_fixture-idle-sleepers"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cpu_us: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu_us="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no cpu_us line in {stdout}"));
+    assert!(cpu_us < 10_000, "{cpu_us} µs of CPU in a 1 s sleep");
+    let threads = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("threads="))
+        .unwrap();
+    assert!(
+        !threads.contains("timer"),
+        "a timer thread exists: {threads}"
+    );
+}

@@ -3,7 +3,8 @@
 //! (the expected values below came from running it with Go 1.27): `after`
 //! fires once in a `select!` loop and its channel stays open; `Timer::stop`
 //! and `reset` return Go's values and leave nothing stale; a stopped ticker
-//! neither delivers nor closes; timers fire in deadline order. Every test
+//! neither delivers nor closes; timers fire in deadline order; 200
+//! goroutines sleep at once even on one P. Every test
 //! runs under GOMAXPROCS 1, 2, 8, 16 and 64 (see common/mod.rs).
 
 mod common;
@@ -38,6 +39,10 @@ fn main() {
             tickers_and_timers_are_select_operands_by_reference,
         ),
         ("any_duration_is_accepted", any_duration_is_accepted),
+        (
+            "two_hundred_sleepers_sleep_together",
+            two_hundred_sleepers_sleep_together,
+        ),
     ]);
 }
 
@@ -207,4 +212,29 @@ fn any_duration_is_accepted() {
         tx.send(1).unwrap();
         assert_eq!(rx2.recv_timeout(forever), Ok(1));
     });
+}
+
+/// 200 goroutines each sleep 100 ms at once — under GOMAXPROCS=1 too —
+/// and all wake: the sleeps overlap (about 100 ms in all, where one after
+/// another would take 20 s) because a sleeping goroutine holds no thread.
+fn two_hundred_sleepers_sleep_together() {
+    let start = Instant::now();
+    gort::run(|| {
+        let wg = gort::sync::WaitGroup::new();
+        for _ in 0..200 {
+            wg.add(1);
+            let wg = wg.clone();
+            gort::go!(move || {
+                gort::time::sleep(Duration::from_millis(100));
+                wg.done();
+            });
+        }
+        wg.wait();
+    });
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(100), "woke early: {took:?}");
+    assert!(
+        took < Duration::from_secs(10),
+        "sleeps did not overlap: {took:?}"
+    );
 }

@@ -212,7 +212,13 @@ impl Sched {
         let p = l.idle_p.pop()?;
         self.counts.npidle.fetch_sub(1, SeqCst);
         p.status.store(P_RUNNING, Relaxed);
+        super::rt().sysmon.p_got_busy();
         Some(p)
+    }
+
+    /// Whether every P is idle (sysmon then sleeps).
+    pub(crate) fn all_idle(&self) -> bool {
+        self.counts.npidle.load(SeqCst) >= self.gomaxprocs()
     }
 
     /// Take an idle P, if there is one (the netpoller's M, after its wait).

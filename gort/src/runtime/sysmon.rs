@@ -13,11 +13,14 @@
 //! and now and then scavenges idle goroutine stacks.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
-//! (Go's numbers).
+//! (Go's numbers), and while every P is idle it sleeps until one is taken
+//! (`p_got_busy`), so an idle program wakes nothing but its timers.
 
 use super::p::{P, P_RUNNING};
 use super::rt;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::OnceLock;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// A time slice (Go's `forcePreemptNS`).
@@ -39,11 +42,18 @@ const NEGLECT_TIMER: u64 = 1_000_000;
 /// relaxed load and take the slow path only when it is non-zero.
 pub(crate) static PREEMPT_PENDING: AtomicUsize = AtomicUsize::new(0);
 
-pub(crate) struct Sysmon;
+pub(crate) struct Sysmon {
+    thread: OnceLock<Thread>,
+    /// Set while sysmon sleeps because every P is idle (Go's `sysmonwait`).
+    sleeping: AtomicBool,
+}
 
 impl Sysmon {
     pub(crate) fn new() -> Sysmon {
-        Sysmon
+        Sysmon {
+            thread: OnceLock::new(),
+            sleeping: AtomicBool::new(false),
+        }
     }
 
     /// Start the sysmon thread (once, at runtime start).
@@ -51,9 +61,35 @@ impl Sysmon {
         let spawned = std::thread::Builder::new()
             .name("gort-sysmon".into())
             .spawn(run);
-        if let Err(e) = spawned {
-            super::fatal(&format!("cannot start sysmon: {e}"));
+        match spawned {
+            Ok(handle) => {
+                let _ = self.thread.set(handle.thread().clone());
+            }
+            Err(e) => super::fatal(&format!("cannot start sysmon: {e}")),
         }
+    }
+
+    /// A P just left the idle list: if sysmon sleeps because all were
+    /// idle, wake it — a running P needs its time slices watched. The
+    /// caller decremented `npidle` (SeqCst) first; with `idle_sleep`'s
+    /// publish-then-recheck that is a Dekker pair, so sysmon either sees
+    /// the busy P or is woken here.
+    pub(crate) fn p_got_busy(&self) {
+        if self.sleeping.load(SeqCst) && self.sleeping.swap(false, SeqCst) {
+            if let Some(t) = self.thread.get() {
+                t.unpark();
+            }
+        }
+    }
+
+    /// Sleep while every P is idle (up to `SCAVENGE_EVERY`, so idle stacks
+    /// are still returned): an idle program then costs no wake-ups here.
+    fn idle_sleep(&self, all_idle: impl Fn() -> bool) {
+        self.sleeping.store(true, SeqCst);
+        if all_idle() {
+            std::thread::park_timeout(SCAVENGE_EVERY);
+        }
+        self.sleeping.store(false, SeqCst);
     }
 }
 
@@ -82,6 +118,11 @@ fn run() {
     let mut last_scavenge = Instant::now();
     loop {
         std::thread::sleep(delay);
+        if sched.all_idle() {
+            rt().sysmon.idle_sleep(|| sched.all_idle());
+            delay = MIN_DELAY;
+            quiet = 0;
+        }
         let now = Instant::now();
         let n = sched.gomaxprocs();
         seen.resize(n.max(seen.len()), None);
