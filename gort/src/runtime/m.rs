@@ -209,7 +209,7 @@ fn find_runnable(ctx: &MCtx) -> (Arc<G>, bool) {
         if let Some(found) = find_local_or_global(p) {
             return found;
         }
-        if let Some(g) = poll_network() {
+        if let Some(g) = poll_network(p) {
             return (g, false);
         }
         if (ctx.spinning.get() || sched.may_spin()) && !ctx.spinning.replace(true) {
@@ -261,17 +261,19 @@ fn find_local_or_global(p: &'static P) -> Option<(Arc<G>, bool)> {
 }
 
 /// Poll the network without blocking, if a goroutine waits on I/O (Go's
-/// findRunnable does this after the global queue, before stealing): run
-/// the first G readied, queue the rest.
-fn poll_network() -> Option<Arc<G>> {
+/// findRunnable does this after the global queue, before stealing): queue
+/// the Gs it readies on `p` and run the first.
+fn poll_network(p: &'static P) -> Option<Arc<G>> {
     let rt = rt();
     if !rt.netpoll.has_waiters() {
         return None;
     }
-    let mut gs = rt.netpoll.poll_now(&rt.timers).into_iter();
-    let first = gs.next()?;
+    let gs = rt.netpoll.poll_now(&rt.timers);
+    if gs.is_empty() {
+        return None;
+    }
     super::park::ready_all(gs);
-    Some(first)
+    p.runq.pop().map(|(g, _)| g)
 }
 
 /// The idle M's wait (findRunnable's blocking netpoll): with no P, become

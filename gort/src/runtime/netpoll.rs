@@ -18,12 +18,14 @@
 //! the caller injects them (to its P's queue, or the global queue).
 //!
 //! # Descriptors
-//! Each registered descriptor has a [`PollDesc`] (read and write
-//! [`Slot`]s, see polldesc.rs) whose address is its mio token. PollDescs
-//! are never freed, only recycled (Go's pollCache): an event already taken
-//! from the kernel for a descriptor that has since closed then lands on a
-//! recycled PollDesc as a spurious edge, which costs its next user one
-//! extra syscall (a waiter always retries) and nothing else.
+//! Each registered descriptor has a [`PollDesc`] — a [`Side`] per
+//! direction: a readiness [`Slot`] (polldesc.rs) and a deadline — whose
+//! address is its mio token. PollDescs are never freed, only recycled (Go's
+//! pollCache): an event already taken from the kernel for a descriptor that
+//! has since closed then lands on a recycled PollDesc as a spurious edge,
+//! and a deadline timer armed by its last user fires as a spurious
+//! wake-up; each costs the next user one extra syscall (a waiter always
+//! retries) and nothing else.
 //!
 //! # Waking the poller
 //! A `mio::Waker` (an eventfd) breaks a blocked wait when a timer earlier
@@ -35,7 +37,7 @@ use super::timer::{Timers, NEVER};
 use parking_lot::Mutex;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,8 +48,90 @@ const WAKER: mio::Token = mio::Token(0);
 
 /// One descriptor's readiness (Go's pollDesc).
 pub(crate) struct PollDesc {
-    pub(crate) read: Slot,
-    pub(crate) write: Slot,
+    pub(crate) read: Side,
+    pub(crate) write: Side,
+}
+
+/// One direction of a descriptor: its readiness slot and its deadline.
+///
+/// # Deadlines cost no timer per wait
+/// A server sets a read timeout on every read; adding and cancelling a
+/// runtime timer for each would put the timer lock on every request. So a
+/// side keeps its current deadline in an atomic, and at most one armed
+/// timer (`armed`, its firing time) that is re-armed lazily: a wait stores
+/// its deadline and arms a timer only if none is armed for that time or
+/// earlier. When the timer fires it reads the side's *current* deadline:
+/// passed → withdraw the parked waiter, if any; later → arm again for it.
+/// A withdrawal racing a new wait can only wake that wait early, which
+/// `wait` treats as spurious (its own deadline has not passed).
+pub(crate) struct Side {
+    pub(crate) slot: Slot,
+    /// The poller saw this direction closed (end of file, a reset, an
+    /// error): sticky, unlike an edge, because a closed socket reports no
+    /// further edges — a read that would skip the syscall to wait for one
+    /// (fd.rs `read_stream`) must not.
+    closed: AtomicBool,
+    /// The current wait's deadline (timers' nanoseconds), 0 for none.
+    deadline: AtomicU64,
+    /// When the armed timer fires, 0 if none is armed.
+    armed: AtomicU64,
+}
+
+impl Side {
+    fn new() -> Side {
+        Side {
+            slot: Slot::new(),
+            closed: AtomicBool::new(false),
+            deadline: AtomicU64::new(0),
+            armed: AtomicU64::new(0),
+        }
+    }
+
+    fn reset(&self) {
+        self.slot.reset();
+        self.closed.store(false, Relaxed);
+        self.deadline.store(0, Relaxed);
+    }
+
+    /// Whether the poller has seen this direction closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Acquire)
+    }
+
+    /// Make sure a timer fires at or before `when`.
+    fn arm(&'static self, when: u64) {
+        let mut armed = self.armed.load(Acquire);
+        loop {
+            if armed != 0 && armed <= when {
+                return; // an earlier timer fires first and re-checks
+            }
+            match self.armed.compare_exchange(armed, when, AcqRel, Acquire) {
+                Ok(_) => break,
+                Err(now) => armed = now,
+            }
+        }
+        let at = super::rt().timers.instant(when);
+        super::timer::add(at, move || self.fire(when));
+    }
+
+    /// The timer armed for `when` fired (see "Deadlines").
+    fn fire(&'static self, when: u64) {
+        let _ = self.armed.compare_exchange(when, 0, AcqRel, Relaxed);
+        // The waiter first, then its deadline: it stored the deadline
+        // before it published itself.
+        let waiter = self.slot.waiter();
+        let deadline = self.deadline.load(Acquire);
+        if deadline == 0 {
+            return;
+        }
+        if deadline > super::rt().timers.now() {
+            self.arm(deadline);
+        } else if let Some(w) = waiter {
+            if self.slot.withdraw(w) {
+                wake_waiter(w);
+            }
+        }
+    }
 }
 
 pub(crate) struct Netpoll {
@@ -101,8 +185,8 @@ impl Netpoll {
     pub(crate) fn register(&self, fd: RawFd) -> io::Result<&'static PollDesc> {
         let pd = self.free.lock().pop().unwrap_or_else(|| {
             Box::leak(Box::new(PollDesc {
-                read: Slot::new(),
-                write: Slot::new(),
+                read: Side::new(),
+                write: Side::new(),
             }))
         });
         pd.read.reset();
@@ -129,11 +213,13 @@ impl Netpoll {
     }
 
     /// Count one more (or one fewer) reason for an idle M to block here.
+    /// (Relaxed: the count is a hint for whether polling can find
+    /// anything; the M that parks a waiter reads it after, in program order.)
     pub(crate) fn add_waiter(&self, n: isize) {
         if n >= 0 {
-            self.waiters.fetch_add(n as usize, SeqCst);
+            self.waiters.fetch_add(n as usize, Relaxed);
         } else {
-            self.waiters.fetch_sub(n.unsigned_abs(), SeqCst);
+            self.waiters.fetch_sub(n.unsigned_abs(), Relaxed);
         }
     }
 
@@ -189,11 +275,15 @@ impl Netpoll {
             // PollDescs are leaked, never freed (see "Descriptors").
             let pd = unsafe { &*(ev.token().0 as *const PollDesc) };
             let closed = ev.is_error() || ev.is_read_closed() || ev.is_write_closed();
+            if ev.is_error() || ev.is_read_closed() {
+                // Before the edge, so whoever consumes the edge sees it.
+                pd.read.closed.store(true, Release);
+            }
             if ev.is_readable() || closed {
-                gs.extend(pd.read.set_ready().and_then(unpark));
+                gs.extend(pd.read.slot.set_ready().and_then(unpark));
             }
             if ev.is_writable() || closed {
-                gs.extend(pd.write.set_ready().and_then(unpark));
+                gs.extend(pd.write.slot.set_ready().and_then(unpark));
             }
         }
         gs
@@ -244,17 +334,22 @@ pub(crate) fn wake_waiter(w: usize) {
     }
 }
 
-/// Park the calling goroutine until `slot` records an edge or `deadline`
+/// Park the calling goroutine until `side` records an edge or `deadline`
 /// passes (the polldesc.rs protocol). `Ok` means "try the syscall again"
 /// (which may still find nothing: the caller loops); `Err(TimedOut)` that
 /// the deadline passed. Only a goroutine may call this.
-pub(crate) fn wait(slot: &'static Slot, deadline: Option<Instant>) -> io::Result<()> {
+pub(crate) fn wait(side: &'static Side, deadline: Option<Instant>) -> io::Result<()> {
+    let slot = &side.slot;
     if slot.take_ready() {
         return Ok(());
     }
-    if deadline.is_some_and(|d| Instant::now() >= d) {
-        return Err(timed_out());
-    }
+    let timers = &super::rt().timers;
+    let when = match deadline {
+        Some(d) if Instant::now() >= d => return Err(timed_out()),
+        Some(d) => timers.nanos(d).max(1),
+        None => 0,
+    };
+    side.deadline.store(when, Release);
     let g = super::context::current_g();
     assert!(!g.is_null(), "netpoll::wait called off a goroutine");
     // SAFETY: the running G is alive (its M holds a count); the count added
@@ -268,20 +363,16 @@ pub(crate) fn wait(slot: &'static Slot, deadline: Option<Instant>) -> io::Result
     }
     let np = &super::rt().netpoll;
     np.add_waiter(1);
-    let timer = deadline.map(|d| {
-        super::timer::add(d, move || {
-            if slot.withdraw(w) {
-                wake_waiter(w);
-            }
-        })
-    });
+    if when != 0 {
+        side.arm(when);
+    }
     let outcome = loop {
         super::park::park();
         match slot.after_park(w) {
             AfterPark::Parked => continue,
             AfterPark::Ready => break Ok(()),
-            // A timer withdrew us: ours, or (rarely) a late one from an
-            // earlier wait on this slot — then it is a spurious wake-up.
+            // The deadline timer withdrew us — for our deadline, or (in a
+            // race with an earlier wait's) early: then it is spurious.
             AfterPark::Withdrawn => match deadline {
                 Some(d) if Instant::now() >= d => break Err(timed_out()),
                 _ => break Ok(()),
@@ -289,9 +380,6 @@ pub(crate) fn wait(slot: &'static Slot, deadline: Option<Instant>) -> io::Result
         }
     };
     np.add_waiter(-1);
-    if let Some(t) = timer {
-        super::timer::cancel(t);
-    }
     outcome
 }
 

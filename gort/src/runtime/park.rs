@@ -97,10 +97,26 @@ pub(crate) fn ready(g: Arc<G>) {
     }
 }
 
-/// Make a list of Gs runnable (netpoll results), as `ready` does for each.
+/// Make a list of Gs runnable (netpoll results) as `ready` does, but wake
+/// at most one idle P's M, and only for a second G: an M with a P that is
+/// about to look for work runs the first itself (a spinner that finds work
+/// wakes the next, so more Gs still spread).
 pub(crate) fn ready_all(gs: impl IntoIterator<Item = Arc<G>>) {
+    let sched = &rt().sched;
+    let Some(p) = context::current_p() else {
+        for g in gs {
+            sched.global_put(g);
+            sched.wakep();
+        }
+        return;
+    };
+    let mut n = 0;
     for g in gs {
-        ready(g);
+        p.runq.push_back(g, |batch| sched.global_put_batch(batch));
+        n += 1;
+    }
+    if n > 1 {
+        sched.wakep();
     }
 }
 

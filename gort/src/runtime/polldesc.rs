@@ -114,6 +114,12 @@ impl Slot {
             .is_ok()
     }
 
+    /// The parked waiter, if any (for the deadline timer).
+    pub(crate) fn waiter(&self) -> Option<usize> {
+        let s = self.state.load(Acquire);
+        (s > READY).then_some(s)
+    }
+
     /// The waiter `w`, back from a park: what happened (see [`AfterPark`]).
     pub(crate) fn after_park(&self, w: usize) -> AfterPark {
         match self.state.load(Relaxed) {

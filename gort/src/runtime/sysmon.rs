@@ -119,9 +119,10 @@ fn run() {
     loop {
         std::thread::sleep(delay);
         if sched.all_idle() {
+            // Keeps its back-off: a server's Ps go idle between bursts, and
+            // restarting at 20 µs rounds each time would wake sysmon
+            // thousands of times a second.
             rt().sysmon.idle_sleep(|| sched.all_idle());
-            delay = MIN_DELAY;
-            quiet = 0;
         }
         let now = Instant::now();
         let n = sched.gomaxprocs();

@@ -84,6 +84,11 @@ impl Timers {
         u64::try_from(n).unwrap_or(NEVER - 1)
     }
 
+    /// The instant `n` nanoseconds after the epoch.
+    pub(crate) fn instant(&self, n: u64) -> Instant {
+        self.epoch + std::time::Duration::from_nanos(n)
+    }
+
     /// The current time, as `nanos` counts it.
     pub(crate) fn now(&self) -> u64 {
         self.nanos(Instant::now())
