@@ -42,6 +42,10 @@ fn main() {
             "a_reader_and_a_writer_share_one_stream",
             a_reader_and_a_writer_share_one_stream,
         ),
+        (
+            "many_short_timeouts_racing_data_all_end",
+            many_short_timeouts_racing_data_all_end,
+        ),
     ]);
 }
 
@@ -317,5 +321,53 @@ fn a_reader_and_a_writer_share_one_stream() {
         let data: Vec<u8> = (0..10_000).map(|i| pattern(1, i)).collect();
         (&*conn).write_all(&data).unwrap();
         assert_eq!(reader.join().unwrap(), data);
+    });
+}
+
+/// 100 connections, each read 30 times with a 1–4 ms timeout while its
+/// peer sends a byte at about the same moment: every read ends — with the
+/// byte or with `TimedOut` — and no byte is lost or read twice. (Deadline
+/// timers are per descriptor and re-armed lazily; a lost deadline would
+/// hang here, and the watchdog would fail the test.)
+fn many_short_timeouts_racing_data_all_end() {
+    const CONNS: usize = 100;
+    const ROUNDS: usize = 30;
+    gort::run(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let wg = WaitGroup::new();
+        for c in 0..CONNS {
+            wg.add(2);
+            let client = TcpStream::connect(addr).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            let wg2 = wg.clone();
+            gort::go!(move || {
+                for r in 0..ROUNDS {
+                    gort::time::sleep(Duration::from_micros(((c * 7 + r * 13) % 40) as u64 * 100));
+                    (&server).write_all(&[r as u8]).unwrap();
+                }
+                wg2.done();
+            });
+            let wg = wg.clone();
+            gort::go!(move || {
+                let mut got = Vec::new();
+                let mut timeouts = 0;
+                while got.len() < ROUNDS {
+                    let t = Duration::from_millis(1 + ((c + got.len() + timeouts) % 4) as u64);
+                    client.set_read_timeout(Some(t)).unwrap();
+                    let mut b = [0u8; 1];
+                    match (&client).read(&mut b) {
+                        Ok(1) => got.push(b[0]),
+                        Ok(_) => panic!("connection {c} closed early"),
+                        Err(e) if e.kind() == ErrorKind::TimedOut => timeouts += 1,
+                        Err(e) => panic!("connection {c}: {e}"),
+                    }
+                }
+                let expected: Vec<u8> = (0..ROUNDS as u8).collect();
+                assert_eq!(got, expected, "connection {c} lost or repeated a byte");
+                wg.done();
+            });
+        }
+        wg.wait();
     });
 }

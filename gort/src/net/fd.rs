@@ -129,7 +129,7 @@ impl<T: AsRawFd> PollFd<T> {
         }
         let _turn = self.read_lock.lock();
         let deadline = self.timeout(Dir::Read).map(|t| Instant::now() + t);
-        if self.drained.swap(false, Relaxed) && !self.pd.read.is_closed() {
+        if self.drained.swap(false, Relaxed) && !self.pd.read.slot.is_closed() {
             netpoll::wait(&self.pd.read, deadline)?;
         }
         loop {

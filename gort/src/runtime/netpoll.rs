@@ -37,7 +37,7 @@ use super::timer::{Timers, NEVER};
 use parking_lot::Mutex;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,13 +64,15 @@ pub(crate) struct PollDesc {
 /// passed → withdraw the parked waiter, if any; later → arm again for it.
 /// A withdrawal racing a new wait can only wake that wait early, which
 /// `wait` treats as spurious (its own deadline has not passed).
+///
+/// No deadline is lost: a waiter stores its deadline, publishes itself in
+/// the slot, fences (SeqCst) and reads `armed`; a firing timer clears
+/// `armed`, fences and reads the slot's waiter (then the deadline, which
+/// the waiter stored before publishing). By the fences, either the waiter
+/// sees `armed` cleared and arms a timer itself, or the timer sees the
+/// waiter and its deadline — and withdraws it or arms again.
 pub(crate) struct Side {
     pub(crate) slot: Slot,
-    /// The poller saw this direction closed (end of file, a reset, an
-    /// error): sticky, unlike an edge, because a closed socket reports no
-    /// further edges — a read that would skip the syscall to wait for one
-    /// (fd.rs `read_stream`) must not.
-    closed: AtomicBool,
     /// The current wait's deadline (timers' nanoseconds), 0 for none.
     deadline: AtomicU64,
     /// When the armed timer fires, 0 if none is armed.
@@ -81,7 +83,6 @@ impl Side {
     fn new() -> Side {
         Side {
             slot: Slot::new(),
-            closed: AtomicBool::new(false),
             deadline: AtomicU64::new(0),
             armed: AtomicU64::new(0),
         }
@@ -89,13 +90,7 @@ impl Side {
 
     fn reset(&self) {
         self.slot.reset();
-        self.closed.store(false, Relaxed);
         self.deadline.store(0, Relaxed);
-    }
-
-    /// Whether the poller has seen this direction closed.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Acquire)
     }
 
     /// Make sure a timer fires at or before `when`.
@@ -117,8 +112,9 @@ impl Side {
     /// The timer armed for `when` fired (see "Deadlines").
     fn fire(&'static self, when: u64) {
         let _ = self.armed.compare_exchange(when, 0, AcqRel, Relaxed);
-        // The waiter first, then its deadline: it stored the deadline
-        // before it published itself.
+        fence(SeqCst); // clear `armed`, then read the waiter (see `Side`)
+                       // The waiter first, then its deadline: it stored the deadline
+                       // before it published itself.
         let waiter = self.slot.waiter();
         let deadline = self.deadline.load(Acquire);
         if deadline == 0 {
@@ -277,7 +273,7 @@ impl Netpoll {
             let closed = ev.is_error() || ev.is_read_closed() || ev.is_write_closed();
             if ev.is_error() || ev.is_read_closed() {
                 // Before the edge, so whoever consumes the edge sees it.
-                pd.read.closed.store(true, Release);
+                pd.read.slot.set_closed();
             }
             if ev.is_readable() || closed {
                 gs.extend(pd.read.slot.set_ready().and_then(unpark));
@@ -364,6 +360,7 @@ pub(crate) fn wait(side: &'static Side, deadline: Option<Instant>) -> io::Result
     let np = &super::rt().netpoll;
     np.add_waiter(1);
     if when != 0 {
+        fence(SeqCst); // publish, then read `armed` (see `Side`)
         side.arm(when);
     }
     let outcome = loop {

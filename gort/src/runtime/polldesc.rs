@@ -37,14 +37,25 @@
 //!   recorded (in the model below, the data the edge announces; in the
 //!   kernel, that is the socket's own locking).
 //!
+//! # Skipping a doomed read
+//! After a read that returned fewer bytes than asked for, the socket's
+//! buffer was empty, and any byte arriving later records a new edge; so
+//! the next read may wait for an edge instead of trying a syscall that
+//! would fail (fd.rs `read_stream`). End of file breaks that: it arrives
+//! once, as one edge, and a read would return 0 at once. So the poller
+//! records "closed" (sticky) before the edge, and a reader that has seen a
+//! short read waits only while the slot is not closed.
+//!
 //! `loom_tests` below model a read racing an edge from every starting state
 //! (empty, an unconsumed stale edge, a deadline timer firing late) and check
 //! that the waiter always ends with the data. Make the consume in `publish`
 //! `Relaxed` and loom finds the reader parked forever with the data unread
 //! (first model); make the consume in `after_park` `Relaxed` and the second
-//! model finds the same.
+//! model finds the same. The third model runs a reader that skips reads
+//! after short ones against data followed by end of file; drop its
+//! `is_closed` check and loom finds it parked forever at end of file.
 
-use crate::loom_shim::AtomicUsize;
+use crate::loom_shim::{AtomicBool, AtomicUsize};
 use std::sync::atomic::Ordering::*;
 
 const EMPTY: usize = 0;
@@ -53,6 +64,11 @@ const READY: usize = 1;
 /// One direction's readiness and waiter (see the module docs).
 pub(crate) struct Slot {
     state: AtomicUsize,
+    /// The poller saw this direction closed (end of file, a reset, an
+    /// error). Sticky, unlike an edge: a closed socket reports no further
+    /// edges, so a reader that would skip a syscall to wait for one (fd.rs
+    /// `read_stream`, after a short read) must not once this is set.
+    closed: AtomicBool,
 }
 
 /// What a waiter finds when its park returns.
@@ -70,12 +86,26 @@ impl Slot {
     pub(crate) fn new() -> Slot {
         Slot {
             state: AtomicUsize::new(EMPTY),
+            closed: AtomicBool::new(false),
         }
     }
 
     /// Forget any recorded edge (a recycled descriptor; nobody waits).
     pub(crate) fn reset(&self) {
         self.state.store(EMPTY, Relaxed);
+        self.closed.store(false, Relaxed);
+    }
+
+    /// The poller saw the direction closed; it records the edge after.
+    pub(crate) fn set_closed(&self) {
+        self.closed.store(true, Release);
+    }
+
+    /// Whether the poller has seen the direction closed. (A reader that
+    /// consumed the closing edge sees this through that edge's `Acquire`;
+    /// one that has not will find the edge when it waits.)
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Acquire)
     }
 
     /// The poller saw an edge. Returns the parked waiter, which the caller
@@ -162,6 +192,62 @@ mod loom_tests {
                 }
             }
         }
+    }
+
+    /// Park until the slot records an edge (or a spurious wake-up).
+    fn wait_edge(slot: &Slot) {
+        if slot.take_ready() || !slot.publish(ME) {
+            return;
+        }
+        while slot.after_park(ME) == AfterPark::Parked {
+            thread::park();
+        }
+    }
+
+    /// A byte arrives, then end of file, each with its edge, while a
+    /// reader that skips the syscall after a short read (unless the slot
+    /// is closed) reads: it always gets the byte and then sees the end.
+    /// The socket is one word (as the kernel's socket lock makes it):
+    /// bit 0 a byte waiting, bit 1 end of file.
+    #[test]
+    fn a_reader_that_skips_doomed_reads_still_sees_end_of_file() {
+        loom::model(|| {
+            let slot = Arc::new(Slot::new());
+            let socket = Arc::new(AtomicUsize::new(0));
+            let reader = thread::current();
+            let peer = {
+                let (slot, socket) = (slot.clone(), socket.clone());
+                thread::spawn(move || {
+                    socket.fetch_or(1, Relaxed);
+                    if slot.set_ready().is_some() {
+                        reader.unpark();
+                    }
+                    socket.fetch_or(2, Relaxed);
+                    slot.set_closed();
+                    if slot.set_ready().is_some() {
+                        reader.unpark();
+                    }
+                })
+            };
+            let mut short_read = false;
+            loop {
+                if short_read && !slot.is_closed() {
+                    wait_edge(&slot);
+                }
+                // The "read": the byte if there is one (a short read), else
+                // end of file if it has come, else WouldBlock.
+                let s = socket.fetch_and(!1, Relaxed);
+                if s & 1 != 0 {
+                    short_read = true;
+                } else if s & 2 != 0 {
+                    break;
+                } else {
+                    short_read = false;
+                    wait_edge(&slot);
+                }
+            }
+            peer.join().unwrap();
+        });
     }
 
     /// Data arrives and its edge is recorded while the reader tries,
