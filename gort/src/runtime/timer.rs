@@ -32,15 +32,19 @@
 //! entries make up half the heap, which is then rebuilt.
 
 use super::rt;
+use dary_heap::QuaternaryHeap;
 use parking_lot::Mutex;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::time::Instant;
 
-/// Names a pending timer, for `cancel`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct TimerId(u64);
+/// Names a pending timer, for `cancel`: its slot in the slab and the
+/// slot's generation when it was armed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct TimerId {
+    slot: u32,
+    gen: u32,
+}
 
 type Callback = Box<dyn FnOnce() + Send>;
 
@@ -59,19 +63,52 @@ pub(crate) struct Timers {
     epoch: Instant,
 }
 
+/// The heap orders (deadline, id) pairs; the callbacks live in a slab
+/// indexed by the id's slot, so cancelling is an index, not a hash lookup.
+/// A 4-ary heap (as Go's) halves the depth of a binary one: with a million
+/// sleepers, `pop`'s cache misses were the largest cost (measured: 12 % of
+/// the `sleepers` benchmark's profile with std's BinaryHeap).
 struct State {
-    heap: BinaryHeap<Reverse<(u64, u64)>>,
-    callbacks: HashMap<u64, Callback>,
-    next_id: u64,
+    heap: QuaternaryHeap<Reverse<(u64, TimerId)>>,
+    slab: Vec<Entry>,
+    free: Vec<u32>,
+}
+
+struct Entry {
+    gen: u32,
+    callback: Option<Callback>,
+}
+
+impl State {
+    fn live(&self) -> usize {
+        self.slab.len() - self.free.len()
+    }
+
+    /// Take `id`'s callback if it is still pending (and free its slot).
+    fn take(&mut self, id: TimerId) -> Option<Callback> {
+        let entry = self.slab.get_mut(id.slot as usize)?;
+        if entry.gen != id.gen {
+            return None;
+        }
+        let f = entry.callback.take()?;
+        entry.gen = entry.gen.wrapping_add(1);
+        self.free.push(id.slot);
+        Some(f)
+    }
+
+    fn is_live(&self, id: TimerId) -> bool {
+        let e = &self.slab[id.slot as usize];
+        e.gen == id.gen && e.callback.is_some()
+    }
 }
 
 impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
             state: Mutex::new(State {
-                heap: BinaryHeap::new(),
-                callbacks: HashMap::new(),
-                next_id: 0,
+                heap: QuaternaryHeap::new(),
+                slab: Vec::new(),
+                free: Vec::new(),
             }),
             next: AtomicU64::new(NEVER),
             epoch: Instant::now(),
@@ -109,10 +146,22 @@ impl Timers {
     fn add(&self, deadline: Instant, f: Callback) -> TimerId {
         let when = self.nanos(deadline);
         let mut st = self.state.lock();
-        let id = st.next_id;
-        st.next_id += 1;
+        let id = match st.free.pop() {
+            Some(slot) => {
+                let e = &mut st.slab[slot as usize];
+                e.callback = Some(f);
+                TimerId { slot, gen: e.gen }
+            }
+            None => {
+                let slot = u32::try_from(st.slab.len()).expect("fewer than 2^32 timers");
+                st.slab.push(Entry {
+                    gen: 0,
+                    callback: Some(f),
+                });
+                TimerId { slot, gen: 0 }
+            }
+        };
         st.heap.push(Reverse((when, id)));
-        st.callbacks.insert(id, f);
         let earliest = when < self.next.load(Relaxed);
         if earliest {
             self.next.store(when, SeqCst);
@@ -122,24 +171,28 @@ impl Timers {
             let rt = rt();
             rt.netpoll.timer_added(when, &rt.sched);
         }
-        TimerId(id)
+        id
     }
 
     /// Stop a timer; true if it had not fired yet (its callback will not run).
     fn cancel(&self, id: TimerId) -> bool {
         let mut st = self.state.lock();
-        let removed = st.callbacks.remove(&id.0).is_some();
+        let removed = st.take(id);
         // Go's rule: once cancelled entries are half the heap, rebuild it, so
         // that many long timeouts cancelled early (`recv_timeout(1h)` calls that
         // complete at once) cost nothing for long.
-        if st.heap.len() > REBUILD_MIN && st.heap.len() > 2 * st.callbacks.len() {
-            let State {
-                heap, callbacks, ..
-            } = &mut *st;
-            heap.retain(|Reverse((_, id))| callbacks.contains_key(id));
-            self.publish_next(&st);
+        if st.heap.len() > REBUILD_MIN && st.heap.len() > 2 * st.live() {
+            let st = &mut *st;
+            let slab = &st.slab;
+            st.heap.retain(|Reverse((_, id))| {
+                let e = &slab[id.slot as usize];
+                e.gen == id.gen && e.callback.is_some()
+            });
+            self.publish_next(st);
         }
-        removed
+        drop(st);
+        // Dropped outside the lock: it may own anything.
+        removed.is_some()
     }
 
     fn publish_next(&self, st: &State) {
@@ -166,7 +219,9 @@ impl Timers {
                     break;
                 }
                 st.heap.pop();
-                due.extend(st.callbacks.remove(&id));
+                if st.is_live(id) {
+                    due.extend(st.take(id));
+                }
             }
             self.publish_next(&st);
         }
@@ -218,14 +273,21 @@ mod tests {
         let t = Timers::new();
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
         let base = Instant::now();
-        for i in [3u64, 1, 2] {
-            let order = order.clone();
-            let at = base + Duration::from_micros(i);
-            t.state.lock().heap.push(Reverse((t.nanos(at), i)));
-            t.state
-                .lock()
-                .callbacks
-                .insert(i, Box::new(move || order.lock().push(i)));
+        {
+            let mut st = t.state.lock();
+            for (slot, i) in [3u64, 1, 2].into_iter().enumerate() {
+                let order = order.clone();
+                let id = TimerId {
+                    slot: slot as u32,
+                    gen: 0,
+                };
+                st.slab.push(Entry {
+                    gen: 0,
+                    callback: Some(Box::new(move || order.lock().push(i))),
+                });
+                let at = base + Duration::from_micros(i);
+                st.heap.push(Reverse((t.nanos(at), id)));
+            }
         }
         t.next.store(0, SeqCst);
         std::thread::sleep(Duration::from_millis(1));
