@@ -38,6 +38,14 @@
 //!   goroutine-local storage.
 //! * [`context`] is Go's `context` (cancellation, deadlines, values);
 //!   [`signal`] turns process signals into channel values.
+//! * [`net`] is `std::net`-shaped TCP, UDP and Unix sockets on the
+//!   runtime's netpoller (epoll via mio): a read that must wait parks only
+//!   its goroutine, so a server can spend one goroutine per connection.
+//!
+//! ## The runtime underneath
+//! Timers live in the scheduler: each scheduling round runs the due ones,
+//! and the last idle thread sleeps in the netpoller until the next one —
+//! so an idle program sleeps in a single `epoll_wait`.
 //!
 //! ## Environment
 //! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).

@@ -22,6 +22,8 @@
 //! Running out of descriptors (`EMFILE`) is an ordinary error from
 //! `accept` or `connect`, not a crash.
 
+#[macro_use]
+mod common;
 mod fd;
 mod tcp;
 mod udp;

@@ -3,8 +3,8 @@
 use super::fd::{Dir, PollFd};
 use super::{each_addr, Shutdown, SocketAddr, ToSocketAddrs};
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::io;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 /// A TCP socket server, listening for connections (std's `TcpListener`;
@@ -82,24 +82,7 @@ impl TcpListener {
         self.fd.get().ttl()
     }
 
-    /// Take the pending `SO_ERROR`, if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.fd.get().take_error()
-    }
-
-    /// A second handle to the same socket (a `dup`), with its own
-    /// registration.
-    pub fn try_clone(&self) -> io::Result<TcpListener> {
-        let clone = TcpListener::from_std(self.fd.get().try_clone()?)?;
-        clone.fd.copy_settings_from(&self.fd);
-        Ok(clone)
-    }
-
-    /// With `true`, `accept` returns `WouldBlock` instead of waiting.
-    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.fd.set_nonblocking(nonblocking);
-        Ok(())
-    }
+    socket_methods!(TcpListener);
 }
 
 /// Go's listen backlog: the kernel's limit, read once.
@@ -188,50 +171,13 @@ impl TcpStream {
         self.fd.get().ttl()
     }
 
-    /// Take the pending `SO_ERROR`, if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.fd.get().take_error()
-    }
-
-    /// How long each read may wait (`None`: forever). Past it, the read
-    /// fails with `TimedOut`. `Some(Duration::ZERO)` is an error, as in std.
-    pub fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Read, d)
-    }
-
-    /// How long each write may wait (`None`: forever).
-    pub fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Write, d)
-    }
-
-    /// The timeout each read may wait, if any.
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Read))
-    }
-
-    /// The timeout each write may wait, if any.
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Write))
-    }
-
     /// Read without removing the data from the socket's queue.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.fd.io(Dir::Read, |s| s.peek(buf))
     }
 
-    /// A second handle to the same connection (a `dup`, with this one's
-    /// timeouts), e.g. for a reader and a writer goroutine.
-    pub fn try_clone(&self) -> io::Result<TcpStream> {
-        let clone = TcpStream::from_std(self.fd.get().try_clone()?)?;
-        clone.fd.copy_settings_from(&self.fd);
-        Ok(clone)
-    }
-
-    /// With `true`, reads and writes return `WouldBlock` instead of waiting.
-    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.fd.set_nonblocking(nonblocking);
-        Ok(())
-    }
+    socket_methods!(TcpStream);
+    write_timeout_methods!();
 }
 
 /// Start a non-blocking connect and wait for it to complete (Go's
@@ -255,102 +201,6 @@ fn connect(addr: &SocketAddr, deadline: Option<Instant>) -> io::Result<TcpStream
     }
 }
 
-impl Read for &TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len();
-        self.fd.read_stream(len, |mut s| s.read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.fd.read_stream(len, |mut s| s.read_vectored(bufs))
-    }
-}
-
-impl Write for &TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.fd.io(Dir::Write, |mut s| s.write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.fd.io(Dir::Write, |mut s| s.write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Write for TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Takes the std socket onto the netpoller.
-///
-/// # Panics
-/// If the netpoller cannot register it (the kernel's watch limit); use
-/// [`TcpStream::from_std`] to get the error instead.
-impl From<std::net::TcpStream> for TcpStream {
-    fn from(s: std::net::TcpStream) -> TcpStream {
-        TcpStream::from_std(s).expect("gort: cannot register the socket with the netpoller")
-    }
-}
-
-/// Takes the std listener onto the netpoller.
-///
-/// # Panics
-/// If the netpoller cannot register it; use [`TcpListener::from_std`] to
-/// get the error instead.
-impl From<std::net::TcpListener> for TcpListener {
-    fn from(l: std::net::TcpListener) -> TcpListener {
-        TcpListener::from_std(l).expect("gort: cannot register the socket with the netpoller")
-    }
-}
-
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl AsFd for TcpStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.get().as_fd()
-    }
-}
-
-impl AsRawFd for TcpListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl AsFd for TcpListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.get().as_fd()
-    }
-}
-
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
@@ -369,3 +219,8 @@ impl fmt::Debug for TcpListener {
             .finish()
     }
 }
+
+socket_conversions!(TcpListener, std::net::TcpListener);
+
+socket_conversions!(TcpStream, std::net::TcpStream);
+stream_read_write!(TcpStream);

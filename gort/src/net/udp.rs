@@ -4,8 +4,7 @@ use super::fd::{Dir, PollFd};
 use super::{each_addr, resolve, SocketAddr, ToSocketAddrs};
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::time::Duration;
+use std::os::fd::AsRawFd;
 
 /// A UDP socket (std's `UdpSocket`; Go's `net.UDPConn`). Receives park
 /// only the calling goroutine.
@@ -81,26 +80,6 @@ impl UdpSocket {
         self.fd.get().peer_addr()
     }
 
-    /// How long each receive may wait (`None`: forever); past it, `TimedOut`.
-    pub fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Read, d)
-    }
-
-    /// How long each send may wait (`None`: forever).
-    pub fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Write, d)
-    }
-
-    /// The timeout each read may wait, if any.
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Read))
-    }
-
-    /// The timeout each write may wait, if any.
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Write))
-    }
-
     /// Set `SO_BROADCAST`.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.fd.get().set_broadcast(on)
@@ -121,46 +100,8 @@ impl UdpSocket {
         self.fd.get().ttl()
     }
 
-    /// Take the pending `SO_ERROR`, if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.fd.get().take_error()
-    }
-
-    /// A second handle to the same socket (a `dup`, with these timeouts).
-    pub fn try_clone(&self) -> io::Result<UdpSocket> {
-        let clone = UdpSocket::from_std(self.fd.get().try_clone()?)?;
-        clone.fd.copy_settings_from(&self.fd);
-        Ok(clone)
-    }
-
-    /// With `true`, sends and receives return `WouldBlock` instead of waiting.
-    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.fd.set_nonblocking(nonblocking);
-        Ok(())
-    }
-}
-
-/// Takes the std socket onto the netpoller.
-///
-/// # Panics
-/// If the netpoller cannot register it; use [`UdpSocket::from_std`] to get
-/// the error instead.
-impl From<std::net::UdpSocket> for UdpSocket {
-    fn from(s: std::net::UdpSocket) -> UdpSocket {
-        UdpSocket::from_std(s).expect("gort: cannot register the socket with the netpoller")
-    }
-}
-
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.get().as_fd()
-    }
+    socket_methods!(UdpSocket);
+    write_timeout_methods!();
 }
 
 impl fmt::Debug for UdpSocket {
@@ -171,3 +112,5 @@ impl fmt::Debug for UdpSocket {
             .finish()
     }
 }
+
+socket_conversions!(UdpSocket, std::net::UdpSocket);

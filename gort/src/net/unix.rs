@@ -4,11 +4,10 @@
 use super::fd::{Dir, PollFd};
 use super::Shutdown;
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 /// A Unix-domain socket server (std's `UnixListener`).
 pub struct UnixListener {
@@ -54,23 +53,7 @@ impl UnixListener {
         self.fd.get().local_addr()
     }
 
-    /// Take the pending `SO_ERROR`, if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.fd.get().take_error()
-    }
-
-    /// A second handle to the same socket (a `dup`).
-    pub fn try_clone(&self) -> io::Result<UnixListener> {
-        let clone = UnixListener::from_std(self.fd.get().try_clone()?)?;
-        clone.fd.copy_settings_from(&self.fd);
-        Ok(clone)
-    }
-
-    /// With `true`, `accept` returns `WouldBlock` instead of waiting.
-    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.fd.set_nonblocking(nonblocking);
-        Ok(())
-    }
+    socket_methods!(UnixListener);
 }
 
 impl Iterator for UnixIncoming<'_> {
@@ -129,123 +112,8 @@ impl UnixStream {
         self.fd.get().shutdown(how)
     }
 
-    /// Take the pending `SO_ERROR`, if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.fd.get().take_error()
-    }
-
-    /// How long each read may wait (`None`: forever); past it, `TimedOut`.
-    pub fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Read, d)
-    }
-
-    /// How long each write may wait (`None`: forever).
-    pub fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
-        self.fd.set_timeout(Dir::Write, d)
-    }
-
-    /// The timeout each read may wait, if any.
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Read))
-    }
-
-    /// The timeout each write may wait, if any.
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.fd.get_timeout(Dir::Write))
-    }
-
-    /// A second handle to the same connection (a `dup`, with these timeouts).
-    pub fn try_clone(&self) -> io::Result<UnixStream> {
-        let clone = UnixStream::from_std(self.fd.get().try_clone()?)?;
-        clone.fd.copy_settings_from(&self.fd);
-        Ok(clone)
-    }
-
-    /// With `true`, reads and writes return `WouldBlock` instead of waiting.
-    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.fd.set_nonblocking(nonblocking);
-        Ok(())
-    }
-}
-
-impl Read for &UnixStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len();
-        self.fd.read_stream(len, |mut s| s.read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.fd.read_stream(len, |mut s| s.read_vectored(bufs))
-    }
-}
-
-impl Write for &UnixStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.fd.io(Dir::Write, |mut s| s.write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.fd.io(Dir::Write, |mut s| s.write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for UnixStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-}
-
-impl Write for UnixStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Takes the std socket onto the netpoller.
-///
-/// # Panics
-/// If the netpoller cannot register it; use [`UnixStream::from_std`].
-impl From<std::os::unix::net::UnixStream> for UnixStream {
-    fn from(s: std::os::unix::net::UnixStream) -> UnixStream {
-        UnixStream::from_std(s).expect("gort: cannot register the socket with the netpoller")
-    }
-}
-
-/// Takes the std listener onto the netpoller.
-///
-/// # Panics
-/// If the netpoller cannot register it; use [`UnixListener::from_std`].
-impl From<std::os::unix::net::UnixListener> for UnixListener {
-    fn from(l: std::os::unix::net::UnixListener) -> UnixListener {
-        UnixListener::from_std(l).expect("gort: cannot register the socket with the netpoller")
-    }
-}
-
-impl AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl AsFd for UnixStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.get().as_fd()
-    }
-}
-
-impl AsRawFd for UnixListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
+    socket_methods!(UnixStream);
+    write_timeout_methods!();
 }
 
 impl fmt::Debug for UnixStream {
@@ -263,3 +131,8 @@ impl fmt::Debug for UnixListener {
             .finish()
     }
 }
+
+socket_conversions!(UnixListener, std::os::unix::net::UnixListener);
+
+socket_conversions!(UnixStream, std::os::unix::net::UnixStream);
+stream_read_write!(UnixStream);
