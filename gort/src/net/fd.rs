@@ -147,12 +147,30 @@ impl<T: AsRawFd> PollFd<T> {
         }
     }
 
-    /// Wait once for `dir`-readiness (a non-blocking connect's completion).
-    pub(crate) fn wait(&self, dir: Dir, deadline: Option<Instant>) -> io::Result<()> {
-        if goroutine_id() != 0 {
-            netpoll::wait(self.side(dir), deadline)
-        } else {
-            poll_fd(self.get().as_raw_fd(), dir, deadline)
+    /// Wait for a non-blocking connect started on this socket to finish
+    /// (Go's wait-for-write, then `SO_ERROR`): `take_error` and `peer_addr`
+    /// are the socket type's own.
+    pub(crate) fn finish_connect<A>(
+        &self,
+        deadline: Option<Instant>,
+        take_error: impl Fn(&T) -> io::Result<Option<io::Error>>,
+        peer_addr: impl Fn(&T) -> io::Result<A>,
+    ) -> io::Result<()> {
+        loop {
+            if goroutine_id() != 0 {
+                netpoll::wait(self.side(Dir::Write), deadline)?;
+            } else {
+                poll_fd(self.get().as_raw_fd(), Dir::Write, deadline)?;
+            }
+            if let Some(e) = take_error(self.get())? {
+                return Err(e);
+            }
+            match peer_addr(self.get()) {
+                Ok(_) => return Ok(()),
+                // Not connected yet: the edge was stale (a recycled PollDesc).
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 

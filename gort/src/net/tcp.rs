@@ -187,18 +187,8 @@ fn connect(addr: &SocketAddr, deadline: Option<Instant>) -> io::Result<TcpStream
     let s = TcpStream {
         fd: PollFd::new(std::net::TcpStream::from(started), |_| Ok(()))?,
     };
-    loop {
-        s.fd.wait(Dir::Write, deadline)?;
-        if let Some(e) = s.take_error()? {
-            return Err(e);
-        }
-        match s.peer_addr() {
-            Ok(_) => return Ok(s),
-            // Not connected yet: the edge was stale (a recycled PollDesc).
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    s.fd.finish_connect(deadline, |s| s.take_error(), |s| s.peer_addr())?;
+    Ok(s)
 }
 
 impl fmt::Debug for TcpStream {

@@ -71,17 +71,8 @@ impl UnixStream {
         let s = UnixStream {
             fd: PollFd::new(std::os::unix::net::UnixStream::from(started), |_| Ok(()))?,
         };
-        loop {
-            s.fd.wait(Dir::Write, None)?;
-            if let Some(e) = s.take_error()? {
-                return Err(e);
-            }
-            match s.peer_addr() {
-                Ok(_) => return Ok(s),
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        s.fd.finish_connect(None, |s| s.take_error(), |s| s.peer_addr())?;
+        Ok(s)
     }
 
     /// Two connected sockets (`socketpair`).
