@@ -44,11 +44,14 @@ pub fn sleep(d: Duration) {
     }
     let deadline = deadline_after(d);
     let me = Waiter::current();
-    let id = timer::add(deadline, move || me.wake());
+    // Not cancelled: we return only once the deadline has passed, when the
+    // timer has fired or is about to — and a late wake-up only leaves a
+    // token that makes some later park return early and re-check (every
+    // park loops). That saves a timer-lock round trip per sleep.
+    timer::add(deadline, move || me.wake());
     while Instant::now() < deadline {
         park();
     }
-    timer::cancel(id);
 }
 
 /// A channel that receives the time once, `d` from now (Go's `time.After`).
