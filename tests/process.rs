@@ -157,8 +157,8 @@ fn invalid_environment_values_are_reported_and_ignored() {
 }
 
 /// A program whose goroutines all sleep for a second uses under 1 % of a
-/// CPU meanwhile (its idle M sleeps in epoll_wait until the timer; sysmon
-/// wakes at most every 10 ms), and has no timer thread.
+/// CPU meanwhile (its idle M sleeps in epoll_wait until the timer, and
+/// sysmon sleeps while every P is idle), and has no timer thread.
 #[test]
 fn an_idle_program_uses_under_one_percent_cpu_and_no_timer_thread() {
     let (out, _) = run(env!("CARGO_BIN_EXE_fixture-idle-sleepers"), &[]);
