@@ -46,6 +46,10 @@ fn main() {
             "many_short_timeouts_racing_data_all_end",
             many_short_timeouts_racing_data_all_end,
         ),
+        (
+            "urgent_data_does_not_strand_the_bytes_behind_it",
+            urgent_data_does_not_strand_the_bytes_behind_it,
+        ),
     ]);
 }
 
@@ -369,5 +373,51 @@ fn many_short_timeouts_racing_data_all_end() {
             });
         }
         wg.wait();
+    });
+}
+
+/// A read stops short at a TCP urgent mark, with in-band bytes still
+/// queued behind it and no further edge to announce them. Set up so the
+/// reader meets exactly that: its last read was short (one byte it waited
+/// for), then "abc", one urgent byte and "efg" arrive while it sleeps, and
+/// the poller records their edge. The reader must get all six in-band
+/// bytes, not wait out its 5 s timeout (it would, if reads were skipped
+/// after short ones without heeding urgent data).
+fn urgent_data_does_not_strand_the_bytes_behind_it() {
+    use std::os::fd::AsRawFd;
+    gort::run(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        let sender = std::thread::spawn(move || {
+            let send = |bytes: &[u8], flags| {
+                // SAFETY: send(2) on a socket we own, from a valid buffer.
+                let n = unsafe {
+                    libc::send(peer.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), flags)
+                };
+                assert_eq!(n, bytes.len() as isize);
+            };
+            std::thread::sleep(Duration::from_millis(20));
+            send(b"x", 0); // the reader waits for this one
+            std::thread::sleep(Duration::from_millis(20));
+            send(b"abc", 0);
+            send(b"d", libc::MSG_OOB);
+            send(b"efg", 0);
+            peer
+        });
+        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 4096];
+        assert_eq!((&conn).read(&mut buf).unwrap(), 1, "the first byte");
+        gort::time::sleep(Duration::from_millis(100)); // everything arrives
+        let mut got = Vec::new();
+        while got.len() < 6 {
+            let n = (&conn)
+                .read(&mut buf)
+                .expect("in-band bytes stranded behind the urgent mark");
+            assert!(n > 0, "closed early");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"abcefg");
+        drop(sender.join().unwrap());
     });
 }

@@ -19,9 +19,11 @@ macro_rules! stream_read_write {
                 &mut self,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::io::Result<usize> {
-                let len = bufs.iter().map(|b| b.len()).sum();
-                self.fd
-                    .read_stream(len, |mut s| std::io::Read::read_vectored(&mut s, bufs))
+                // Never skips after a short vectored read: the kernel takes
+                // at most IOV_MAX buffers, so "short" says nothing.
+                self.fd.io(super::fd::Dir::Read, |mut s| {
+                    std::io::Read::read_vectored(&mut s, bufs)
+                })
             }
         }
 

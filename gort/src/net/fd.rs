@@ -42,7 +42,15 @@ pub(crate) struct PollFd<T: AsRawFd> {
     /// The last goroutine read of a stream came back short (see
     /// `read_stream`). Only touched under `read_lock`.
     drained: AtomicBool,
+    /// Whether `read_stream` may skip reads after short ones: for TCP
+    /// only. A Unix stream's read also stops short at a message carrying
+    /// descriptors (SCM_RIGHTS), with data behind it and no edge to come.
+    short_read_skip: bool,
 }
+
+/// Reads larger than this may come back short with data left (the kernel
+/// caps one read near 2 GiB): they never skip.
+const MAX_SKIP_LEN: usize = 1 << 30;
 
 impl<T: AsRawFd> PollFd<T> {
     /// Take `io` (any blocking mode), make it non-blocking and register it.
@@ -61,6 +69,7 @@ impl<T: AsRawFd> PollFd<T> {
             write_timeout: AtomicU64::new(0),
             nonblocking: AtomicBool::new(false),
             drained: AtomicBool::new(false),
+            short_read_skip: false,
         })
     }
 
@@ -124,12 +133,13 @@ impl<T: AsRawFd> PollFd<T> {
         len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        if len == 0 || goroutine_id() == 0 || self.nonblocking.load(Relaxed) {
+        let skip_ok = self.short_read_skip && len <= MAX_SKIP_LEN;
+        if !skip_ok || len == 0 || goroutine_id() == 0 || self.nonblocking.load(Relaxed) {
             return self.io(Dir::Read, op);
         }
         let _turn = self.read_lock.lock();
         let deadline = self.timeout(Dir::Read).map(|t| Instant::now() + t);
-        if self.drained.swap(false, Relaxed) && !self.pd.read.slot.is_closed() {
+        if self.drained.swap(false, Relaxed) && !self.pd.read.slot.is_sticky() {
             netpoll::wait(&self.pd.read, deadline)?;
         }
         loop {
@@ -213,6 +223,12 @@ impl<T: AsRawFd> PollFd<T> {
 
     pub(crate) fn get_timeout(&self, dir: Dir) -> Option<Duration> {
         self.timeout(dir)
+    }
+
+    /// Let `read_stream` skip doomed reads (a TCP stream: see the field).
+    pub(crate) fn allow_short_read_skip(mut self) -> Self {
+        self.short_read_skip = true;
+        self
     }
 
     /// Take `other`'s timeouts and blocking mode (a `try_clone`: std's

@@ -124,7 +124,7 @@ impl TcpStream {
     /// Take a std stream (in any blocking mode) onto the netpoller.
     pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            fd: PollFd::new(s, |s| s.set_nonblocking(true))?,
+            fd: PollFd::new(s, |s| s.set_nonblocking(true))?.allow_short_read_skip(),
         })
     }
 
@@ -185,7 +185,7 @@ impl TcpStream {
 fn connect(addr: &SocketAddr, deadline: Option<Instant>) -> io::Result<TcpStream> {
     let started = mio::net::TcpStream::connect(*addr)?;
     let s = TcpStream {
-        fd: PollFd::new(std::net::TcpStream::from(started), |_| Ok(()))?,
+        fd: PollFd::new(std::net::TcpStream::from(started), |_| Ok(()))?.allow_short_read_skip(),
     };
     s.fd.finish_connect(deadline, |s| s.take_error(), |s| s.peer_addr())?;
     Ok(s)

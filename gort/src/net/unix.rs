@@ -65,7 +65,10 @@ impl Iterator for UnixIncoming<'_> {
 }
 
 impl UnixStream {
-    /// Connect to the socket at `path`.
+    /// Connect to the socket at `path`. If the listener's backlog is full,
+    /// this fails at once with `WouldBlock` ("resource temporarily
+    /// unavailable"), as Go's `net.Dial("unix", …)` does, where std's
+    /// blocking connect would wait.
     pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let started = mio::net::UnixStream::connect(path)?;
         let s = UnixStream {

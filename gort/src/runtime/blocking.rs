@@ -4,8 +4,9 @@
 //! `getaddrinfo` on a thread handed off from its P; tokio has
 //! `spawn_blocking`).
 //!
-//! Threads start on demand, when no pool thread is idle, and exit after
-//! `IDLE_EXIT` without work, so an idle program keeps none. The call's
+//! Threads start on demand, when no pool thread is idle, up to
+//! `MAX_THREADS` (further calls queue), and exit after `IDLE_EXIT` without
+//! work, so an idle program keeps none. The call's
 //! closure may borrow from the caller's stack: the caller parks until the
 //! closure has finished and touched its borrows for the last time.
 
@@ -19,6 +20,9 @@ use std::time::Duration;
 
 /// How long a pool thread waits for work before it exits.
 const IDLE_EXIT: Duration = Duration::from_secs(10);
+/// The most pool threads at once; more calls queue (tokio's default
+/// blocking pool allows 512; name lookups need far fewer).
+const MAX_THREADS: usize = 64;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -30,6 +34,8 @@ struct Pool {
 struct State {
     queue: VecDeque<Job>,
     idle: usize,
+    /// Pool threads alive (at most `MAX_THREADS`).
+    threads: usize,
 }
 
 fn pool() -> &'static Pool {
@@ -38,6 +44,7 @@ fn pool() -> &'static Pool {
         state: Mutex::new(State {
             queue: VecDeque::new(),
             idle: 0,
+            threads: 0,
         }),
         work: Condvar::new(),
     })
@@ -80,18 +87,28 @@ fn submit(job: Job) {
     let pool = pool();
     let mut st = pool.state.lock();
     st.queue.push_back(job);
-    // Idle workers not yet claimed by an earlier queued job take this one.
-    if st.idle >= st.queue.len() {
+    // Idle workers not yet claimed by an earlier queued job take this one;
+    // at the cap, it waits its turn.
+    if st.idle >= st.queue.len() || st.threads >= MAX_THREADS {
         drop(st);
         pool.work.notify_one();
         return;
     }
+    st.threads += 1;
     drop(st);
     let spawned = std::thread::Builder::new()
         .name("gort-blocking".into())
         .spawn(worker);
     if let Err(e) = spawned {
-        super::fatal(&format!("cannot start a blocking-pool thread: {e}"));
+        let mut st = pool.state.lock();
+        st.threads -= 1;
+        if st.threads == 0 {
+            // No thread to run it and none can start: fail loudly rather
+            // than leave the caller parked forever.
+            drop(st);
+            super::fatal(&format!("cannot start a blocking-pool thread: {e}"));
+        }
+        // The running workers will take it.
     }
 }
 
@@ -109,6 +126,7 @@ fn worker() {
         let timed_out = pool.work.wait_for(&mut st, IDLE_EXIT).timed_out();
         st.idle -= 1;
         if timed_out && st.queue.is_empty() {
+            st.threads -= 1;
             return;
         }
     }

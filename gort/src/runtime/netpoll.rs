@@ -3,8 +3,11 @@
 //! (cf. Go's netpoll.go and netpoll_epoll.go).
 //!
 //! # Who polls
-//! The poller role is the `poller` lock: whoever holds it may call
-//! `epoll_wait`; nobody else waits for it (`try_lock`).
+//! Whoever holds the `poller` lock may call `epoll_wait`. Non-blocking
+//! polls only try the lock (a blocked poller will deliver what they would
+//! have found); the blocking role is a flag claimed first (`blocker`), so
+//! an M that should block never gives up just because a short
+//! non-blocking poll holds the lock — it waits those microseconds.
 //! - An M with a P polls without blocking in `find_runnable`, when its own
 //!   and the global queue are empty and a goroutine waits on a descriptor.
 //! - The last M to go idle blocks in it (`block`), with the earliest timer
@@ -37,7 +40,7 @@ use super::timer::{Timers, NEVER};
 use parking_lot::Mutex;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -135,6 +138,8 @@ pub(crate) struct Netpoll {
     poller: Mutex<Poller>,
     registry: mio::Registry,
     waker: mio::Waker,
+    /// Set while an M holds the blocking role (in or entering `block`).
+    blocker: AtomicBool,
     /// When the blocked poller will wake by itself (timers' nanoseconds;
     /// `NEVER` for no timeout), or 0 when nobody is blocked in it.
     sleeping_until: AtomicU64,
@@ -170,6 +175,7 @@ impl Netpoll {
             registry,
             waker,
             sleeping_until: AtomicU64::new(0),
+            blocker: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
             last_poll: AtomicU64::new(0),
             free: Mutex::new(Vec::new()),
@@ -188,7 +194,9 @@ impl Netpoll {
         pd.read.reset();
         pd.write.reset();
         let token = mio::Token(pd as *const PollDesc as usize);
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        // PRIORITY: TCP urgent data, which makes a read stop short (see
+        // polldesc.rs "Skipping a doomed read").
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE | mio::Interest::PRIORITY;
         match self
             .registry
             .register(&mut mio::unix::SourceFd(&fd), token, interest)
@@ -241,7 +249,19 @@ impl Netpoll {
     /// Block until I/O readiness, the earliest timer, or a wake-up (the
     /// idle M's wait). `None` if another thread is the poller already.
     pub(crate) fn block(&self, timers: &Timers) -> Option<Vec<Arc<G>>> {
-        let mut p = self.poller.try_lock()?;
+        // The blocking role is claimed apart from the lock: a non-blocking
+        // poll (a busy P's, sysmon's) holding the lock for microseconds
+        // must not turn this M away, or nobody might be left in epoll_wait.
+        if self.blocker.swap(true, Acquire) {
+            return None;
+        }
+        let gs = self.block_claimed(timers);
+        self.blocker.store(false, Release);
+        Some(gs)
+    }
+
+    fn block_claimed(&self, timers: &Timers) -> Vec<Arc<G>> {
+        let mut p = self.poller.lock();
         let until = timers.next();
         self.sleeping_until.store(until.max(1), SeqCst);
         // Dekker with `timer_added`: publish, then re-read (timer.rs).
@@ -250,7 +270,7 @@ impl Netpoll {
             (until != NEVER).then(|| Duration::from_nanos(until.saturating_sub(timers.now())));
         let gs = self.poll(&mut p, timeout, timers);
         self.sleeping_until.store(0, SeqCst);
-        Some(gs)
+        gs
     }
 
     fn poll(&self, p: &mut Poller, timeout: Option<Duration>, timers: &Timers) -> Vec<Arc<G>> {
@@ -271,9 +291,9 @@ impl Netpoll {
             // PollDescs are leaked, never freed (see "Descriptors").
             let pd = unsafe { &*(ev.token().0 as *const PollDesc) };
             let closed = ev.is_error() || ev.is_read_closed() || ev.is_write_closed();
-            if ev.is_error() || ev.is_read_closed() {
+            if ev.is_error() || ev.is_read_closed() || ev.is_priority() {
                 // Before the edge, so whoever consumes the edge sees it.
-                pd.read.slot.set_closed();
+                pd.read.slot.set_sticky();
             }
             if ev.is_readable() || closed {
                 gs.extend(pd.read.slot.set_ready().and_then(unpark));

@@ -42,9 +42,10 @@
 //! buffer was empty, and any byte arriving later records a new edge; so
 //! the next read may wait for an edge instead of trying a syscall that
 //! would fail (fd.rs `read_stream`). End of file breaks that: it arrives
-//! once, as one edge, and a read would return 0 at once. So the poller
-//! records "closed" (sticky) before the edge, and a reader that has seen a
-//! short read waits only while the slot is not closed.
+//! once, as one edge, and a read would return 0 at once; so does TCP
+//! urgent data (a read stops short at its mark, with data behind it). So
+//! the poller records either as *sticky* before the edge, and a reader that
+//! has seen a short read waits only while the slot is not sticky.
 //!
 //! `loom_tests` below model a read racing an edge from every starting state
 //! (empty, an unconsumed stale edge, a deadline timer firing late) and check
@@ -53,7 +54,7 @@
 //! (first model); make the consume in `after_park` `Relaxed` and the second
 //! model finds the same. The third model runs a reader that skips reads
 //! after short ones against data followed by end of file; drop its
-//! `is_closed` check and loom finds it parked forever at end of file.
+//! `is_sticky` check and loom finds it parked forever at end of file.
 
 use crate::loom_shim::{AtomicBool, AtomicUsize};
 use std::sync::atomic::Ordering::*;
@@ -65,10 +66,11 @@ const READY: usize = 1;
 pub(crate) struct Slot {
     state: AtomicUsize,
     /// The poller saw this direction closed (end of file, a reset, an
-    /// error). Sticky, unlike an edge: a closed socket reports no further
-    /// edges, so a reader that would skip a syscall to wait for one (fd.rs
+    /// error) or urgent data arrive. Sticky, unlike an edge: such a socket
+    /// may hold data (or an end) that no further edge announces, so a
+    /// reader that would skip a syscall to wait for an edge (fd.rs
     /// `read_stream`, after a short read) must not once this is set.
-    closed: AtomicBool,
+    sticky: AtomicBool,
 }
 
 /// What a waiter finds when its park returns.
@@ -86,26 +88,27 @@ impl Slot {
     pub(crate) fn new() -> Slot {
         Slot {
             state: AtomicUsize::new(EMPTY),
-            closed: AtomicBool::new(false),
+            sticky: AtomicBool::new(false),
         }
     }
 
     /// Forget any recorded edge (a recycled descriptor; nobody waits).
     pub(crate) fn reset(&self) {
         self.state.store(EMPTY, Relaxed);
-        self.closed.store(false, Relaxed);
+        self.sticky.store(false, Relaxed);
     }
 
-    /// The poller saw the direction closed; it records the edge after.
-    pub(crate) fn set_closed(&self) {
-        self.closed.store(true, Release);
+    /// The poller saw the direction closed, or urgent data; it records
+    /// the edge after.
+    pub(crate) fn set_sticky(&self) {
+        self.sticky.store(true, Release);
     }
 
-    /// Whether the poller has seen the direction closed. (A reader that
+    /// Whether the poller has seen the direction closed or urgent data. (A reader that
     /// consumed the closing edge sees this through that edge's `Acquire`;
     /// one that has not will find the edge when it waits.)
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Acquire)
+    pub(crate) fn is_sticky(&self) -> bool {
+        self.sticky.load(Acquire)
     }
 
     /// The poller saw an edge. Returns the parked waiter, which the caller
@@ -223,7 +226,7 @@ mod loom_tests {
                         reader.unpark();
                     }
                     socket.fetch_or(2, Relaxed);
-                    slot.set_closed();
+                    slot.set_sticky();
                     if slot.set_ready().is_some() {
                         reader.unpark();
                     }
@@ -231,7 +234,7 @@ mod loom_tests {
             };
             let mut short_read = false;
             loop {
-                if short_read && !slot.is_closed() {
+                if short_read && !slot.is_sticky() {
                     wait_edge(&slot);
                 }
                 // The "read": the byte if there is one (a short read), else

@@ -118,11 +118,18 @@ fn run() {
     let mut last_scavenge = Instant::now();
     loop {
         std::thread::sleep(delay);
-        if sched.all_idle() {
-            // Keeps its back-off: a server's Ps go idle between bursts, and
-            // restarting at 20 µs rounds each time would wake sysmon
-            // thousands of times a second.
-            rt().sysmon.idle_sleep(|| sched.all_idle());
+        let rt = rt();
+        // Sleep only if nothing needs watching: no P runs, and an M is
+        // blocked in the netpoller or nothing could wake one (no I/O
+        // waiter, no timer). Keeps its back-off: a server's Ps go idle
+        // between bursts, and restarting at 20 µs rounds each time would
+        // wake sysmon thousands of times a second.
+        let nothing_to_watch = || {
+            sched.all_idle()
+                && (rt.netpoll.someone_sleeping() || !rt.netpoll.worth_blocking(&rt.timers))
+        };
+        if nothing_to_watch() {
+            rt.sysmon.idle_sleep(nothing_to_watch);
         }
         let now = Instant::now();
         let n = sched.gomaxprocs();
@@ -133,7 +140,7 @@ fn run() {
         poll_if_neglected();
         if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
             last_scavenge = now;
-            rt().stacks.scavenge();
+            rt.stacks.scavenge();
         }
         // As in Go, asking for preemption does not count as activity (only
         // retaking a P from a syscall would), so sysmon backs off to 10 ms
