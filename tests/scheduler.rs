@@ -298,7 +298,7 @@ fn goroutine_ids_are_unique() {
 fn num_goroutine_counts_live_goroutines() {
     gort::run(|| {
         let idle = || {
-            eventually(Duration::from_secs(10), || {
+            common::eventually_parking(Duration::from_secs(10), || {
                 gort::runtime::num_goroutine() == 1
             })
         };

@@ -475,7 +475,7 @@ fn context_timeout_fires_after_its_deadline_under_load() {
 fn context_cancel_leaves_no_goroutine_behind() {
     gort::run(|| {
         // Earlier tests' goroutines may still be finishing: let them.
-        common::eventually(Duration::from_secs(5), || {
+        common::eventually_parking(Duration::from_secs(5), || {
             gort::runtime::num_goroutine() == 1
         });
         let base = gort::runtime::num_goroutine();

@@ -61,7 +61,10 @@ impl Watchdog {
     }
 }
 
-/// Poll `cond` until it holds or `limit` passes; true if it held.
+/// Poll `cond` until it holds or `limit` passes; true if it held. Sleeps
+/// the *thread* between polls: on a goroutine it keeps its P (for tests
+/// that need goroutines truly in parallel). To wait for other goroutines
+/// on the same P to finish, use [`eventually_parking`].
 pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
@@ -69,6 +72,21 @@ pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
             return true;
         }
         std::thread::sleep(Duration::from_millis(1));
+    }
+    cond()
+}
+
+/// [`eventually`], but the calling goroutine parks between polls
+/// (`gort::time::sleep`), so the goroutines it waits for can run on its P —
+/// under GOMAXPROCS=1, a thread sleep would hold the only P and wait out
+/// the whole limit.
+pub fn eventually_parking(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        gort::time::sleep(Duration::from_millis(1));
     }
     cond()
 }
