@@ -83,6 +83,7 @@ mod batch_pool;
 pub mod chan;
 mod config;
 pub mod context;
+pub mod fs;
 mod lifo_pool;
 mod loom_shim;
 pub mod net;
@@ -98,6 +99,7 @@ pub mod time;
 
 pub use chan::{chan, Receiver, Sender};
 pub use gort_macros::{go, main, select, test};
+pub use runtime::syscall::syscall;
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use spawn::{run, spawn, JoinHandle};
 

@@ -13,9 +13,9 @@
 //!   [`ErrorKind::TimedOut`](std::io::ErrorKind::TimedOut) and the message
 //!   "i/o timeout" (Go's), on every platform; std returns `WouldBlock` on
 //!   Unix. Code written for std that matches both kinds works unchanged.
-//! - Functions that resolve names take `A: ToSocketAddrs + Send`: the
-//!   lookup (`getaddrinfo`, which cannot be polled) runs on a helper thread
-//!   while the goroutine parks, so it never stalls the goroutine's thread.
+//! - Name resolution (`getaddrinfo`, which cannot be polled) runs inside
+//!   [`gort::syscall`](crate::syscall): a slow lookup hands the goroutine's
+//!   P to another thread instead of stalling the goroutines behind it.
 //!
 //! Every socket converts from its std counterpart (`From`, which panics
 //! only if the netpoller cannot register it; `from_std` returns the error).
@@ -40,13 +40,13 @@ pub use std::net::{
 
 use std::io;
 
-/// Resolve `addr` off the goroutine's thread (see the module docs).
-fn resolve<A: ToSocketAddrs + Send>(addr: A) -> io::Result<Vec<SocketAddr>> {
-    crate::runtime::blocking::run(move || addr.to_socket_addrs().map(|it| it.collect()))
+/// Resolve `addr` as a blocking call (see the module docs).
+fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    crate::syscall(|| addr.to_socket_addrs().map(|it| it.collect()))
 }
 
 /// Try `f` on each address in turn; the first success, or the last error.
-fn each_addr<A: ToSocketAddrs + Send, T>(
+fn each_addr<A: ToSocketAddrs, T>(
     addr: A,
     mut f: impl FnMut(&SocketAddr) -> io::Result<T>,
 ) -> io::Result<T> {

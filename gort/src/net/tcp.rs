@@ -30,7 +30,7 @@ impl TcpListener {
     /// std's `bind`. The backlog is the system's maximum
     /// (`net.core.somaxconn`), as Go's, not std's 128: a burst of
     /// connections is queued rather than dropped.
-    pub fn bind<A: ToSocketAddrs + Send>(addr: A) -> io::Result<TcpListener> {
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let l = each_addr(addr, |a| std::net::TcpListener::bind(a))?;
         // SAFETY: listen(2) on a descriptor we own; calling it again on a
         // listening socket only changes the backlog.
@@ -106,7 +106,7 @@ impl Iterator for Incoming<'_> {
 
 impl TcpStream {
     /// Connect to `addr`, trying each address it resolves to in turn.
-    pub fn connect<A: ToSocketAddrs + Send>(addr: A) -> io::Result<TcpStream> {
+    pub fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, |a| connect(a, None))
     }
 

@@ -14,7 +14,7 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Bind to `addr` (the first address it resolves to that binds).
-    pub fn bind<A: ToSocketAddrs + Send>(addr: A) -> io::Result<UdpSocket> {
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         UdpSocket::from_std(each_addr(addr, |a| std::net::UdpSocket::bind(a))?)
     }
 
@@ -33,7 +33,7 @@ impl UdpSocket {
     }
 
     /// Set the default peer for `send` and the only one `recv` accepts.
-    pub fn connect<A: ToSocketAddrs + Send>(&self, addr: A) -> io::Result<()> {
+    pub fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
         each_addr(addr, |a| self.fd.get().connect(a))
     }
 
@@ -53,7 +53,7 @@ impl UdpSocket {
     }
 
     /// Send to `addr` (its first resolved address, as std).
-    pub fn send_to<A: ToSocketAddrs + Send>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
+    pub fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
         let to = resolve(addr)?.into_iter().next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
         })?;

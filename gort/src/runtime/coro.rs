@@ -21,6 +21,9 @@ pub(crate) enum Switch {
     Park,
     /// The goroutine's function returned.
     Exit,
+    /// Back from a blocking call with no P to run on (syscall.rs): the M
+    /// queues the goroutine globally and parks until given a P.
+    SyscallExit,
 }
 
 /// The yielder a goroutine uses to suspend itself.

@@ -84,6 +84,11 @@ impl M {
                 rt().sched.wakep();
             }
             execute(ctx, g, inherit);
+            if ctx.p.get().is_none() {
+                // The G came back from a blocking call to find no P free:
+                // it waits in the global queue, and this M until given a P.
+                self.stop(ctx);
+            }
         }
     }
 
@@ -121,10 +126,18 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {
-        match resume(p, &g) {
+        match resume(ctx.p.get().expect("execute needs a P"), &g) {
             Switch::Yield => {
+                // The P it yields on: not `p` if a blocking call in between
+                // moved it (syscall.rs).
+                let p = ctx.p.get().expect("a yielding G's M holds a P");
                 p.runq
                     .push_back(g, |batch| rt().sched.global_put_batch_and_wake(batch));
+                break;
+            }
+            Switch::SyscallExit => {
+                rt().sched.global_put(g);
+                rt().sched.wakep();
                 break;
             }
             Switch::Preempt => {

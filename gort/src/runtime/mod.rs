@@ -7,7 +7,6 @@
 //! `polldesc`, `netpoll`) → the small seam everything that blocks is built on
 //! (`park`: park the current G with a reason, make a G runnable).
 
-pub(crate) mod blocking;
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod g;
@@ -20,6 +19,7 @@ pub(crate) mod park;
 pub(crate) mod polldesc;
 pub(crate) mod runq;
 pub(crate) mod sched;
+pub(crate) mod syscall;
 pub(crate) mod sysmon;
 pub(crate) mod timer;
 

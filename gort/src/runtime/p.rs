@@ -17,10 +17,13 @@ use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU8, Ordering::*};
 use std::sync::Arc;
 
-/// P status (cf. Go's _Pidle, _Prunning, _Pdead).
+/// P status (cf. Go's _Pidle, _Prunning, _Pdead, _Psyscall).
 pub(crate) const P_IDLE: u8 = 0;
 pub(crate) const P_RUNNING: u8 = 1;
 pub(crate) const P_DEAD: u8 = 2;
+/// Its M is in a blocking call (`gort::syscall`) and has let go of it;
+/// the M (coming back) or sysmon (retaking it) claims it by CAS.
+pub(crate) const P_SYSCALL: u8 = 3;
 
 /// Most Gs taken from the global queue at once: one local queue's overflow
 /// (half a ring plus the G that did not fit). Go takes at most half a ring
@@ -49,7 +52,11 @@ pub(crate) struct P {
     /// Goroutines created here minus goroutines that finished here; written
     /// by the owner only (so a plain load+store), summed by num_goroutine.
     pub(crate) live: AtomicI64,
-    /// P_IDLE, P_RUNNING or P_DEAD; written under the scheduler lock.
+    /// Blocking calls entered here; written by the owner, read by sysmon.
+    pub(crate) syscalltick: AtomicU32,
+    /// P_IDLE, P_RUNNING or P_DEAD, written under the scheduler lock; or
+    /// P_SYSCALL, which the owner sets and exactly one CAS leaves (the M
+    /// back from its call, or sysmon retaking the P: syscall.rs).
     pub(crate) status: AtomicU8,
     local: UnsafeCell<PLocal>,
 }
@@ -75,6 +82,7 @@ impl P {
             id,
             runq: RunQueue::new(),
             schedtick: AtomicU32::new(0),
+            syscalltick: AtomicU32::new(0),
             preempt: AtomicBool::new(false),
             live: AtomicI64::new(0),
             status: AtomicU8::new(P_DEAD),

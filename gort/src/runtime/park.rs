@@ -61,10 +61,13 @@ pub(crate) fn park() {
     if std::thread::panicking() {
         // Never switch stacks while unwinding: std keeps the panic count in a
         // thread-local that must stay with this thread. Hold the thread until
-        // the token arrives instead.
-        while !g.take_token() {
-            std::thread::yield_now();
-        }
+        // the token arrives instead — as a blocking call, so that the P goes
+        // on running other goroutines (perhaps the one that will wake us).
+        super::syscall::syscall(|| {
+            while !g.take_token() {
+                std::thread::yield_now();
+            }
+        });
         return;
     }
     g.suspend(Switch::Park);

@@ -229,6 +229,39 @@ impl Sched {
         self.pidleget(&mut self.lock())
     }
 
+    /// Whether an M spins or a P is idle (so a P in a syscall with no
+    /// queued work need not be retaken yet).
+    pub(crate) fn has_spare_capacity(&self) -> bool {
+        self.counts.nmspinning.load(Relaxed) + self.counts.npidle.load(Relaxed) > 0
+    }
+
+    /// sysmon retook `p` from an M stuck in a blocking call (it won the
+    /// `P_SYSCALL → P_IDLE` CAS, so it owns the P): give it to an M if work
+    /// is waiting, else to the idle list (cf. handoffp).
+    pub(crate) fn handoff_p(&'static self, p: &'static P) {
+        let mut l = self.lock();
+        if p.id >= self.gomaxprocs() {
+            // GOMAXPROCS shrank meanwhile: retire it, as its M would have.
+            self.global.push_batch(p.runq.drain().into_iter());
+            mark_dead(p);
+            drop(l);
+            self.wakep();
+            return;
+        }
+        if !p.runq.is_empty() || self.global_has_work() {
+            p.status.store(P_RUNNING, Relaxed);
+            self.startm(l, p, false);
+            return;
+        }
+        self.pidleput(&mut l, p);
+        drop(l);
+        // Step 3's Dekker pair: a G queued globally meanwhile either sees
+        // the idle P (and wakes an M) or is seen here.
+        if fence_then_look(|| self.global_has_work()) {
+            self.wakep();
+        }
+    }
+
     /// Put an M on the idle list (cf. mput).
     pub(crate) fn mput(&self, m: &'static M) {
         self.lock().idle_m.push(m);

@@ -1,8 +1,10 @@
 //! sysmon: one thread with no P that watches the scheduler (cf. Go's
 //! runtime.sysmon/retake).
 //!
-//! Each round it looks at every running P: if a P has run the same time
-//! slice (same `schedtick`) for 10 ms, it asks for preemption by setting the
+//! Each round it looks at every P. One that has been in the same blocking
+//! call (`gort::syscall`, same `syscalltick`) since the last round is
+//! retaken and handed to another M (syscall.rs). One that has run the same
+//! time slice (same `schedtick`) for 10 ms is asked to preempt by setting the
 //! P's `preempt` flag and bumping the global `PREEMPT_PENDING` count. The flag
 //! is honoured at the next checkpoint (`gort::checkpoint`, every channel
 //! operation, `try_*` included), which sends the goroutine to the back of
@@ -16,7 +18,7 @@
 //! (Go's numbers), and while every P is idle it sleeps until one is taken
 //! (`p_got_busy`), so an idle program wakes nothing but its timers.
 
-use super::p::{P, P_RUNNING};
+use super::p::{P, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::rt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::OnceLock;
@@ -107,6 +109,7 @@ pub(crate) fn clear_preempt(p: &P) {
 #[derive(Clone, Copy)]
 struct Seen {
     schedtick: u32,
+    syscalltick: u32,
     since: Instant,
 }
 
@@ -134,8 +137,15 @@ fn run() {
         let now = Instant::now();
         let n = sched.gomaxprocs();
         seen.resize(n.max(seen.len()), None);
+        let mut retook = false;
         for (id, slot) in seen.iter_mut().enumerate().take(n) {
-            retake(sched.p(id), slot, now);
+            retook |= retake(sched.p(id), slot, now);
+        }
+        if retook {
+            // A P was taken from a blocking call: watch closely again, as
+            // Go does (more such calls likely follow).
+            delay = MIN_DELAY;
+            quiet = 0;
         }
         poll_if_neglected();
         if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
@@ -171,31 +181,58 @@ fn poll_if_neglected() {
     }
 }
 
-/// Ask `p` to preempt if it has run one time slice too long; true if asked.
-fn retake(p: &P, slot: &mut Option<Seen>, now: Instant) -> bool {
-    if p.status.load(Relaxed) != P_RUNNING {
+/// Look at `p` once per round: ask it to preempt if it has run one time
+/// slice too long, or retake it from an M that has been in the same
+/// blocking call since the last round (cf. retake). True if it retook it
+/// (as in Go, asking for preemption does not count as activity).
+fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
+    let status = p.status.load(Relaxed);
+    if status != P_RUNNING && status != P_SYSCALL {
         *slot = None;
         return false;
     }
-    let tick = p.schedtick.load(Relaxed);
-    match slot {
-        Some(s) if s.schedtick == tick => {
-            if now.duration_since(s.since) < TIME_SLICE || p.preempt.load(Relaxed) {
-                return false;
-            }
-            if !p.preempt.swap(true, Relaxed) {
-                PREEMPT_PENDING.fetch_add(1, Relaxed);
-            }
-            true
-        }
+    let key = (p.schedtick.load(Relaxed), p.syscalltick.load(Relaxed));
+    let since = match slot {
+        Some(s) if (s.schedtick, s.syscalltick) == key => s.since,
         _ => {
             *slot = Some(Seen {
-                schedtick: tick,
+                schedtick: key.0,
+                syscalltick: key.1,
                 since: now,
             });
-            false
+            return false;
         }
+    };
+    if status == P_SYSCALL {
+        return retake_from_syscall(p, now.duration_since(since));
     }
+    if now.duration_since(since) < TIME_SLICE || p.preempt.load(Relaxed) {
+        return false;
+    }
+    if !p.preempt.swap(true, Relaxed) {
+        PREEMPT_PENDING.fetch_add(1, Relaxed);
+    }
+    false
+}
+
+/// `p` has been in one blocking call for `held` (at least a round): take it
+/// and hand it on — unless it has no work and spare Ms and Ps exist, for
+/// up to 10 ms (Go's rule: a retake costs a thread wake-up, worth it only
+/// when something waits for the P; after 10 ms it is retaken anyway, so
+/// that it does not keep sysmon from backing off).
+fn retake_from_syscall(p: &'static P, held: Duration) -> bool {
+    let sched = &rt().sched;
+    if p.runq.is_empty() && sched.has_spare_capacity() && held < TIME_SLICE {
+        return false;
+    }
+    if p.status
+        .compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed)
+        .is_err()
+    {
+        return false; // its M came back first
+    }
+    sched.handoff_p(p);
+    true
 }
 
 /// A preemption checkpoint: one relaxed load when nothing is pending.
