@@ -12,9 +12,16 @@
 //! Leaving, the M tries the fast path: CAS its old P `P_SYSCALL →
 //! P_RUNNING` and go on. If sysmon won, it takes any idle P; failing that,
 //! the goroutine goes to the global queue and the M parks (Switch::
-//! SyscallExit). The CAS decides who owns the P, so exactly one of the M
-//! and sysmon does; it is AcqRel, so the winner sees everything the P's
-//! last owner wrote to its local state.
+//! SyscallExit).
+//!
+//! # Who owns the P
+//! Two CASes from `P_SYSCALL` race — the M's `claim_back` and sysmon's
+//! `claim_for_retake` — so exactly one wins. The M's `mark_in_syscall` is a
+//! `Release` store and both CASes `AcqRel`: whoever wins sees everything
+//! the P's owner wrote to its local state before the call. `loom_tests`
+//! below model the race with the P's local state as an `UnsafeCell`;
+//! make `mark_in_syscall` `Relaxed` and loom reports sysmon's write racing
+//! the M's.
 //!
 //! # What runs inside
 //! `f` runs as on a plain thread: gort calls in it block the *thread*
@@ -25,8 +32,9 @@
 use super::context::{self, MCtx};
 use super::coro::Switch;
 use super::g::G;
-use super::p::{P, P_RUNNING, P_SYSCALL};
+use super::p::{P, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::rt;
+use crate::loom_shim::AtomicU8;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::*;
 
@@ -63,9 +71,7 @@ fn enter(ctx: &MCtx, p: &'static P) {
     // Only the owner writes syscalltick (sysmon reads it).
     p.syscalltick
         .store(p.syscalltick.load(Relaxed).wrapping_add(1), Relaxed);
-    // Release: the P's local state, as this M leaves it, goes with the P to
-    // whoever wins it (sysmon's CAS is AcqRel).
-    p.status.store(P_SYSCALL, Release);
+    mark_in_syscall(&p.status);
     ctx.p.set(None);
     ctx.curg.set(std::ptr::null());
 }
@@ -76,11 +82,7 @@ fn enter(ctx: &MCtx, p: &'static P) {
 fn exit(ctx: &MCtx, g: *const G, old: &'static P) {
     ctx.curg.set(g);
     loop {
-        if old
-            .status
-            .compare_exchange(P_SYSCALL, P_RUNNING, AcqRel, Relaxed)
-            .is_ok()
-        {
+        if claim_back(&old.status) {
             ctx.p.set(Some(old));
             return;
         }
@@ -98,4 +100,66 @@ fn exit(ctx: &MCtx, g: *const G, old: &'static P) {
     // SAFETY: `g` is the running G (it was current when we entered).
     unsafe { &*g }.suspend(Switch::SyscallExit);
     // Resumed by an M that holds a P: `ctx` is that M's now.
+}
+
+/// The M lets go of its P for a blocking call. `Release`: the P's local
+/// state, as the M leaves it, goes with the P to whoever claims it.
+fn mark_in_syscall(status: &AtomicU8) {
+    status.store(P_SYSCALL, Release);
+}
+
+/// The M, back from its call, claims its P; false if sysmon took it.
+fn claim_back(status: &AtomicU8) -> bool {
+    status
+        .compare_exchange(P_SYSCALL, P_RUNNING, AcqRel, Relaxed)
+        .is_ok()
+}
+
+/// sysmon claims a P whose M is still in its call; false if the M came
+/// back first. The winner owns the P (and must hand it on).
+pub(crate) fn claim_for_retake(status: &AtomicU8) -> bool {
+    status
+        .compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed)
+        .is_ok()
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom_shim::UnsafeCell;
+    use loom::sync::atomic::AtomicUsize;
+    use loom::sync::Arc;
+
+    /// The M writes its P's local state, enters a call and comes back,
+    /// while sysmon tries to retake the P and, if it wins, writes the
+    /// local state as its new owner: exactly one of them owns the P, and
+    /// loom finds no unordered access to the local state.
+    #[test]
+    fn the_m_and_sysmon_never_both_own_a_p() {
+        loom::model(|| {
+            let status = Arc::new(AtomicU8::new(P_RUNNING));
+            let local = Arc::new(UnsafeCell::new(0u32));
+            let owners = Arc::new(AtomicUsize::new(0));
+            let sysmon = {
+                let (status, local, owners) = (status.clone(), local.clone(), owners.clone());
+                loom::thread::spawn(move || {
+                    if claim_for_retake(&status) {
+                        owners.fetch_add(1, Relaxed);
+                        // SAFETY: the winning CAS made sysmon the P's owner.
+                        local.with_mut(|l| unsafe { *l += 10 });
+                    }
+                })
+            };
+            // SAFETY: the M owns the P until it marks the call.
+            local.with_mut(|l| unsafe { *l = 1 });
+            mark_in_syscall(&status);
+            if claim_back(&status) {
+                owners.fetch_add(1, Relaxed);
+                // SAFETY: the winning CAS gave the P back to the M.
+                local.with_mut(|l| unsafe { *l += 100 });
+            }
+            sysmon.join().unwrap();
+            assert_eq!(owners.load(Relaxed), 1, "the P had two owners or none");
+        });
+    }
 }

@@ -18,7 +18,7 @@
 //! (Go's numbers), and while every P is idle it sleeps until one is taken
 //! (`p_got_busy`), so an idle program wakes nothing but its timers.
 
-use super::p::{P, P_IDLE, P_RUNNING, P_SYSCALL};
+use super::p::{P, P_RUNNING, P_SYSCALL};
 use super::rt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::OnceLock;
@@ -225,10 +225,7 @@ fn retake_from_syscall(p: &'static P, held: Duration) -> bool {
     if p.runq.is_empty() && sched.has_spare_capacity() && held < TIME_SLICE {
         return false;
     }
-    if p.status
-        .compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed)
-        .is_err()
-    {
+    if !super::syscall::claim_for_retake(&p.status) {
         return false; // its M came back first
     }
     sched.handoff_p(p);
