@@ -56,6 +56,7 @@ threadring      10000000   $PROCS
 skynet          1000000    $PROCS
 parked          100000     $PROCS
 sleepers        1000000    $PROCS
+handoff         200        1
 "
 # `run.sh scale`: how throughput per P holds up as Ps are added. On this
 # project's 2-core machine it can only fall past 2 Ps; on a bigger machine
