@@ -142,7 +142,11 @@ fn main_returning_ends_the_process_without_waiting_for_goroutines() {
 fn invalid_environment_values_are_reported_and_ignored() {
     let (out, _) = run(
         env!("CARGO_BIN_EXE_fixture-main-returns"),
-        &[("GOMAXPROCS", "zero"), ("GORT_STACK_SIZE", "12")],
+        &[
+            ("GOMAXPROCS", "zero"),
+            ("GORT_STACK_SIZE", "12"),
+            ("GORTDEBUG", "gctrace=1"),
+        ],
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
@@ -154,6 +158,43 @@ fn invalid_environment_values_are_reported_and_ignored() {
         err.contains("gort: ignoring GORT_STACK_SIZE=\"12\": below the minimum"),
         "{err}"
     );
+    assert!(
+        err.contains("gort: ignoring GORTDEBUG=\"gctrace=1\": unknown setting"),
+        "{err}"
+    );
+}
+
+/// `GORTDEBUG=schedtrace=100` prints Go's SCHED line about every 100 ms on
+/// stderr: over a 1.3 s program, several lines, each with every field and
+/// one local-queue length per P.
+#[test]
+fn schedtrace_prints_gos_sched_line() {
+    let (out, _) = run(
+        env!("CARGO_BIN_EXE_fixture-idle-sleepers"),
+        &[("GORTDEBUG", "schedtrace=100"), ("GOMAXPROCS", "3")],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("SCHED ")).collect();
+    assert!(lines.len() >= 5, "{} SCHED lines:\n{err}", lines.len());
+    for line in lines {
+        for field in [
+            "ms: gomaxprocs=3 ",
+            " idleprocs=",
+            " threads=",
+            " spinningthreads=",
+            " idlethreads=",
+            " runqueue=",
+        ] {
+            assert!(line.contains(field), "{field:?} missing in {line:?}");
+        }
+        let queues = line.rsplit_once('[').map(|(_, q)| q.trim_end_matches(']'));
+        assert_eq!(
+            queues.map(|q| q.split(' ').count()),
+            Some(3),
+            "one queue length per P in {line:?}"
+        );
+    }
 }
 
 /// A program whose goroutines all sleep for a second uses under 1 % of a

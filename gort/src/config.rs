@@ -1,6 +1,8 @@
 //! Runtime configuration read from the environment at start-up:
-//! `GOMAXPROCS` (number of Ps) and `GORT_STACK_SIZE` (bytes of virtual stack
-//! per goroutine; a `K`/`M` suffix multiplies by 1024 / 1024²).
+//! `GOMAXPROCS` (number of Ps), `GORT_STACK_SIZE` (bytes of virtual stack
+//! per goroutine; a `K`/`M` suffix multiplies by 1024 / 1024²) and
+//! `GORTDEBUG` (Go's `GODEBUG` for the scheduler: `schedtrace=N` prints a
+//! `SCHED` line every N ms).
 //!
 //! An invalid value is reported on stderr and the default used, as Go ignores
 //! a malformed GOMAXPROCS.
@@ -19,6 +21,8 @@ pub const MIN_STACK_SIZE: usize = 32 * 1024;
 pub(crate) struct Config {
     pub(crate) gomaxprocs: usize,
     pub(crate) stack_size: usize,
+    /// `GORTDEBUG=schedtrace=N`: print the scheduler's state every N ms.
+    pub(crate) schedtrace: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -27,6 +31,7 @@ impl Config {
         Config {
             gomaxprocs: from_env("GOMAXPROCS", parse_procs).unwrap_or(ncpu),
             stack_size: from_env("GORT_STACK_SIZE", parse_stack_size).unwrap_or(DEFAULT_STACK_SIZE),
+            schedtrace: from_env("GORTDEBUG", parse_debug).flatten(),
         }
     }
 }
@@ -51,6 +56,24 @@ fn parse_procs(s: &str) -> Result<usize, String> {
         )),
         Ok(n) => Ok(n),
     }
+}
+
+/// Parse `GORTDEBUG`: comma-separated `key=value` settings, as Go's
+/// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off).
+fn parse_debug(s: &str) -> Result<Option<std::time::Duration>, String> {
+    let mut schedtrace = None;
+    for setting in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        match setting.split_once('=') {
+            Some(("schedtrace", ms)) => {
+                let ms: u64 = ms
+                    .parse()
+                    .map_err(|_| format!("schedtrace={ms}: expected milliseconds"))?;
+                schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+            }
+            _ => return Err(format!("unknown setting {setting:?} (known: schedtrace=N)")),
+        }
+    }
+    Ok(schedtrace)
 }
 
 /// Parse a stack size; rounded up to whole pages.
@@ -87,6 +110,20 @@ mod tests {
         assert!(parse_stack_size("1K").unwrap_err().contains("minimum"));
         assert!(parse_stack_size("lots").is_err());
         assert!(parse_stack_size("2048M").unwrap_err().contains("maximum"));
+    }
+
+    #[test]
+    fn gortdebug_takes_schedtrace_and_rejects_the_unknown() {
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(parse_debug("schedtrace=1000"), Ok(Some(ms(1000))));
+        assert_eq!(parse_debug("schedtrace=0"), Ok(None));
+        assert_eq!(parse_debug(""), Ok(None));
+        assert!(parse_debug("schedtrace=soon")
+            .unwrap_err()
+            .contains("milliseconds"));
+        assert!(parse_debug("gctrace=1")
+            .unwrap_err()
+            .contains("unknown setting"));
     }
 
     #[test]

@@ -36,6 +36,8 @@
 //! * [`sync`] has `WaitGroup`, `Mutex`, `RwLock`, `Once`, `Cond`,
 //!   `Semaphore`, `ErrGroup` — all park goroutines, not threads — and
 //!   goroutine-local storage.
+//! * [`syscall`] runs a blocking call without stalling the other
+//!   goroutines (Go's system-call hand-off); [`fs`] is `std::fs` on it.
 //! * [`context`] is Go's `context` (cancellation, deadlines, values);
 //!   [`signal`] turns process signals into channel values.
 //! * [`net`] is `std::net`-shaped TCP, UDP and Unix sockets on the
@@ -49,6 +51,8 @@
 //!
 //! ## Environment
 //! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).
+//! * `GORTDEBUG=schedtrace=N` — print Go's `SCHED` line (Ps, threads,
+//!   queue lengths) on stderr every N ms.
 //! * `GORT_STACK_SIZE` — virtual bytes per goroutine stack (default 256 KiB;
 //!   `K`/`M` suffixes accepted). Only touched pages use memory. Overflowing it
 //!   prints `fatal error: goroutine N stack overflow …` and exits with 2.

@@ -66,10 +66,11 @@ fn start() -> &'static Runtime {
         crate::overflow::install_handler(config.stack_size);
         crate::panic::install_hook();
         procs = Some(config.gomaxprocs);
+        let schedtrace = config.schedtrace;
         Runtime {
             sched: sched::Sched::new(),
             stacks: StackPool::new(config.stack_size),
-            sysmon: sysmon::Sysmon::new(),
+            sysmon: sysmon::Sysmon::new(schedtrace),
             timers: timer::Timers::new(),
             netpoll: netpoll::Netpoll::new(),
             goid: AtomicU64::new(1),

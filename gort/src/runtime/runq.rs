@@ -76,6 +76,15 @@ impl<T> RunQueue<T> {
         }
     }
 
+    /// About how many items are queued (ring and `runnext`), for traces:
+    /// exact only when nobody is pushing or stealing.
+    pub(crate) fn len(&self) -> usize {
+        let head = self.head.load(Acquire);
+        let tail = self.tail.load(Acquire);
+        let ring = tail.wrapping_sub(head).min(CAP as u32) as usize;
+        ring + usize::from(!self.runnext.load(Acquire).is_null())
+    }
+
     /// True when the ring and `runnext` are both empty (cf. runqempty).
     pub(crate) fn is_empty(&self) -> bool {
         // Re-read tail so that a runnext -> ring kick in between cannot make a

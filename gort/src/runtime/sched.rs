@@ -229,6 +229,23 @@ impl Sched {
         self.pidleget(&mut self.lock())
     }
 
+    /// Go's `schedtrace` line for the scheduler as it is now (read without
+    /// stopping anything, so the figures are each a moment's).
+    pub(crate) fn trace_line(&'static self, since_start: std::time::Duration) -> String {
+        let idle_threads = self.lock().idle_m.len();
+        let n = self.gomaxprocs();
+        let local: Vec<String> = (0..n).map(|id| self.p(id).runq.len().to_string()).collect();
+        format!(
+            "SCHED {}ms: gomaxprocs={n} idleprocs={} threads={} spinningthreads={} idlethreads={idle_threads} runqueue={} [{}]",
+            since_start.as_millis(),
+            self.counts.npidle.load(Relaxed),
+            self.mcount.load(Relaxed),
+            self.counts.nmspinning.load(Relaxed),
+            self.global.len(),
+            local.join(" ")
+        )
+    }
+
     /// Whether an M spins or a P is idle (so a P in a syscall with no
     /// queued work need not be retaken yet).
     pub(crate) fn has_spare_capacity(&self) -> bool {

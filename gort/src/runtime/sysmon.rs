@@ -12,7 +12,8 @@
 //! `runnext` inherit the slice, so two goroutines handing work back and
 //! forth cannot starve the rest of their P. It also polls the network and
 //! runs overdue timers when every M is too busy to (`poll_if_neglected`),
-//! and now and then scavenges idle goroutine stacks.
+//! and now and then scavenges idle goroutine stacks. With
+//! `GORTDEBUG=schedtrace=N` it prints Go's `SCHED` line every N ms.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
 //! (Go's numbers), and while every P is idle it sleeps until one is taken
@@ -45,14 +46,17 @@ const NEGLECT_TIMER: u64 = 1_000_000;
 pub(crate) static PREEMPT_PENDING: AtomicUsize = AtomicUsize::new(0);
 
 pub(crate) struct Sysmon {
+    /// `GORTDEBUG=schedtrace=N`: print a `SCHED` line this often.
+    schedtrace: Option<Duration>,
     thread: OnceLock<Thread>,
     /// Set while sysmon sleeps because every P is idle (Go's `sysmonwait`).
     sleeping: AtomicBool,
 }
 
 impl Sysmon {
-    pub(crate) fn new() -> Sysmon {
+    pub(crate) fn new(schedtrace: Option<Duration>) -> Sysmon {
         Sysmon {
+            schedtrace,
             thread: OnceLock::new(),
             sleeping: AtomicBool::new(false),
         }
@@ -125,6 +129,8 @@ fn run() {
     let mut delay = MIN_DELAY;
     let mut quiet = 0u32;
     let mut last_scavenge = Instant::now();
+    let started = Instant::now();
+    let mut last_trace = started;
     loop {
         std::thread::sleep(delay);
         let rt = rt();
@@ -137,10 +143,18 @@ fn run() {
             sched.all_idle()
                 && (rt.netpoll.someone_sleeping() || !rt.netpoll.worth_blocking(&rt.timers))
         };
-        if nothing_to_watch() {
+        // With a trace to print, never sleep past it (Go: no idle sleep).
+        if rt.sysmon.schedtrace.is_none() && nothing_to_watch() {
             rt.sysmon.idle_sleep(nothing_to_watch);
         }
         let now = Instant::now();
+        if let Some(period) = rt.sysmon.schedtrace {
+            if now.duration_since(last_trace) >= period {
+                last_trace = now;
+                eprintln!("{}", sched.trace_line(now.duration_since(started)));
+            }
+            delay = delay.min(period);
+        }
         let n = sched.gomaxprocs();
         seen.resize(n.max(seen.len()), None);
         let mut retook = false;
