@@ -159,7 +159,7 @@ fn invalid_environment_values_are_reported_and_ignored() {
         "{err}"
     );
     assert!(
-        err.contains("gort: ignoring GORTDEBUG=\"gctrace=1\": unknown setting"),
+        err.contains("gort: ignoring GORTDEBUG setting \"gctrace=1\": unknown setting"),
         "{err}"
     );
 }

@@ -29,6 +29,10 @@ fn main() {
             "many_short_syscalls_return_their_values",
             many_short_syscalls_return_their_values,
         ),
+        (
+            "a_goroutine_making_short_calls_is_still_preempted",
+            a_goroutine_making_short_calls_is_still_preempted,
+        ),
     ]);
 }
 
@@ -179,4 +183,30 @@ fn many_short_syscalls_return_their_values() {
         total.load(SeqCst)
     });
     assert_eq!(sum, 50 * 200);
+}
+
+/// A goroutine that spins through checkpoints making a short `syscall`
+/// each time never gives up its P by itself; sysmon must still end its
+/// time slice (the calls change `syscalltick` every round, which once hid
+/// the long slice), so another goroutine runs — on GOMAXPROCS=1 too.
+fn a_goroutine_making_short_calls_is_still_preempted() {
+    gort::run(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinner = {
+            let stop = stop.clone();
+            gort::spawn(move || {
+                while !stop.load(SeqCst) {
+                    gort::syscall(|| std::hint::black_box(0));
+                    gort::checkpoint();
+                }
+            })
+        };
+        gort::yield_now(); // the spinner starts
+        let other = {
+            let stop = stop.clone();
+            gort::spawn(move || stop.store(true, SeqCst))
+        };
+        other.join().unwrap();
+        spinner.join().unwrap();
+    });
 }

@@ -59,21 +59,29 @@ fn parse_procs(s: &str) -> Result<usize, String> {
 }
 
 /// Parse `GORTDEBUG`: comma-separated `key=value` settings, as Go's
-/// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off).
+/// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off). A setting that
+/// is unknown or malformed is reported and skipped; the others still apply.
 fn parse_debug(s: &str) -> Result<Option<std::time::Duration>, String> {
     let mut schedtrace = None;
     for setting in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
-        match setting.split_once('=') {
-            Some(("schedtrace", ms)) => {
-                let ms: u64 = ms
-                    .parse()
-                    .map_err(|_| format!("schedtrace={ms}: expected milliseconds"))?;
-                schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
-            }
-            _ => return Err(format!("unknown setting {setting:?} (known: schedtrace=N)")),
+        if let Err(why) = apply_debug(setting, &mut schedtrace) {
+            eprintln!("gort: ignoring GORTDEBUG setting {setting:?}: {why}");
         }
     }
     Ok(schedtrace)
+}
+
+fn apply_debug(setting: &str, schedtrace: &mut Option<std::time::Duration>) -> Result<(), String> {
+    match setting.split_once('=') {
+        Some(("schedtrace", ms)) => {
+            let ms: u64 = ms
+                .parse()
+                .map_err(|_| "expected milliseconds".to_string())?;
+            *schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+            Ok(())
+        }
+        _ => Err("unknown setting (known: schedtrace=N)".into()),
+    }
 }
 
 /// Parse a stack size; rounded up to whole pages.
@@ -118,10 +126,13 @@ mod tests {
         assert_eq!(parse_debug("schedtrace=1000"), Ok(Some(ms(1000))));
         assert_eq!(parse_debug("schedtrace=0"), Ok(None));
         assert_eq!(parse_debug(""), Ok(None));
-        assert!(parse_debug("schedtrace=soon")
+        // Bad settings are reported and skipped; good ones still apply.
+        assert_eq!(parse_debug("schedtrace=soon"), Ok(None));
+        assert_eq!(parse_debug("gctrace=1,schedtrace=5"), Ok(Some(ms(5))));
+        assert!(apply_debug("schedtrace=soon", &mut None)
             .unwrap_err()
             .contains("milliseconds"));
-        assert!(parse_debug("gctrace=1")
+        assert!(apply_debug("gctrace=1", &mut None)
             .unwrap_err()
             .contains("unknown setting"));
     }

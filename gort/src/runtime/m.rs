@@ -66,6 +66,10 @@ impl M {
 
     fn main(&'static self) {
         let _ = self.thread.set(std::thread::current());
+        // An M started by sysmon inherits its 1 µs timer slack: restore
+        // the default (0 means "the default") for its epoll and futex waits.
+        // SAFETY: PR_SET_TIMERSLACK only changes this thread's slack.
+        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 0 as libc::c_ulong) };
         crate::overflow::install_altstack();
         let ctx: &'static MCtx = Box::leak(Box::new(MCtx {
             m: self,
@@ -136,6 +140,14 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
                 break;
             }
             Switch::SyscallExit => {
+                // A P may have gone idle since the G looked: then run it on
+                // that P at once, rather than wake another M for it.
+                if let Some(p) = rt().sched.take_idle_p() {
+                    ctx.p.set(Some(p));
+                    p.runq
+                        .push_back(g, |batch| rt().sched.global_put_batch_and_wake(batch));
+                    break;
+                }
                 rt().sched.global_put(g);
                 rt().sched.wakep();
                 break;
@@ -157,10 +169,10 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
                 // A token arrived while it was suspending: run it again.
             }
             Switch::Exit => {
-                p.add_live(-1);
-                // The G may have moved to this M from another P mid-run; it
-                // is freed to the P running it now.
+                // The G may have moved to this M's current P mid-run (a
+                // blocking call): it is counted off and freed there.
                 let p = ctx.p.get().expect("execute needs a P");
+                p.add_live(-1);
                 // SAFETY: this M holds `p`.
                 unsafe { p.local() }.free_g(g, &rt().sched);
                 break;
@@ -326,14 +338,18 @@ fn steal_work(p: &'static P) -> Option<Arc<G>> {
         let start = unsafe { p.local() }.rand() as usize;
         for i in 0..n {
             let victim = sched.p((start + i) % n);
-            if std::ptr::eq(victim, p) || victim.status.load(Relaxed) != p::P_RUNNING {
+            let status = victim.status.load(Relaxed);
+            if std::ptr::eq(victim, p) || (status != p::P_RUNNING && status != p::P_SYSCALL) {
                 continue;
             }
-            if let Some(g) = p.runq.steal_into(&victim.runq, false) {
+            // A P whose M is in a blocking call will not run its `runnext`
+            // soon: take that too, at once (Go steals from any P not idle).
+            let in_syscall = status == p::P_SYSCALL;
+            if let Some(g) = p.runq.steal_into(&victim.runq, in_syscall) {
                 return Some(g);
             }
             let next = victim.runq.next_id();
-            if pass == STEAL_TRIES - 1 && !next.is_null() {
+            if !in_syscall && pass == STEAL_TRIES - 1 && !next.is_null() {
                 // Only `runnext` is left: its owner is most likely about to
                 // run it (a G just woke it and is parking). Give the owner
                 // a moment, then take it only if it is still the same G

@@ -57,7 +57,7 @@
 use super::g::G;
 use super::global::GlobalQueue;
 use super::m::{Retired, M};
-use super::p::{P, P_DEAD, P_IDLE, P_RUNNING};
+use super::p::{P, P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::runq::Overflow;
 use super::sysmon::clear_preempt;
 use crate::batch_pool::BatchPool;
@@ -177,6 +177,16 @@ impl Sched {
                 self.pidleput(&mut l, p);
             }
         }
+        // A P above the new count whose M is in a blocking call: retire
+        // it now (its M finds it gone when it comes back), or the Gs in its
+        // queue would wait for the call — perhaps for ever.
+        for id in n..old {
+            let p = self.p(id);
+            if super::syscall::claim_for_retake(&p.status) {
+                self.global.push_batch(p.runq.drain().into_iter());
+                mark_dead(p);
+            }
+        }
         let before = l.idle_p.len();
         l.idle_p.retain(|p| {
             let keep = p.id < n;
@@ -189,7 +199,9 @@ impl Sched {
             .npidle
             .fetch_sub(before - l.idle_p.len(), SeqCst);
         drop(l);
-        for _ in old..n {
+        // Wake Ms for the new Ps — or, shrinking, for Gs a retired P's
+        // queue moved to the global queue.
+        for _ in old..n.max(old + 1) {
             self.wakep();
         }
         old
@@ -377,7 +389,8 @@ impl Sched {
             self.global_has_work()
                 || (0..self.gomaxprocs()).any(|id| {
                     let p = self.p(id);
-                    p.status.load(Relaxed) == P_RUNNING && !p.runq.is_empty()
+                    let status = p.status.load(Relaxed);
+                    (status == P_RUNNING || status == P_SYSCALL) && !p.runq.is_empty()
                 })
         });
         if !work {

@@ -113,8 +113,9 @@ pub(crate) fn clear_preempt(p: &P) {
 #[derive(Clone, Copy)]
 struct Seen {
     schedtick: u32,
+    sched_since: Instant,
     syscalltick: u32,
-    since: Instant,
+    syscall_since: Instant,
 }
 
 fn run() {
@@ -123,7 +124,7 @@ fn run() {
     // two rounds).
     // SAFETY: PR_SET_TIMERSLACK takes a nanosecond count; it only changes
     // this thread's timer slack.
-    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1000) };
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong) };
     let sched = &rt().sched;
     let mut seen: Vec<Option<Seen>> = Vec::new();
     let mut delay = MIN_DELAY;
@@ -201,48 +202,57 @@ fn poll_if_neglected() {
     }
 }
 
-/// Look at `p` once per round: ask it to preempt if it has run one time
-/// slice too long, or retake it from an M that has been in the same
-/// blocking call since the last round (cf. retake). True if it retook it
-/// (as in Go, asking for preemption does not count as activity).
+/// Look at `p` once per round (cf. Go's retake): ask it to preempt if its
+/// time slice (same `schedtick`) has lasted 10 ms — in a blocking call or
+/// not — and retake it from an M that has been in the same blocking call
+/// (same `syscalltick`) since the last round, or whose slice ran out. The
+/// two ticks are tracked apart: a goroutine making a short call now and
+/// then must still be preempted. True if it retook the P (as in Go, asking
+/// for preemption does not count as activity).
 fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
-    let status = p.status.load(Relaxed);
+    // Acquire: pairs with `mark_in_syscall`'s Release, so a P seen in a
+    // call is seen with that call's `syscalltick`.
+    let status = p.status.load(Acquire);
     if status != P_RUNNING && status != P_SYSCALL {
         *slot = None;
         return false;
     }
-    let key = (p.schedtick.load(Relaxed), p.syscalltick.load(Relaxed));
-    let since = match slot {
-        Some(s) if (s.schedtick, s.syscalltick) == key => s.since,
-        _ => {
-            *slot = Some(Seen {
-                schedtick: key.0,
-                syscalltick: key.1,
-                since: now,
-            });
-            return false;
-        }
-    };
-    if status == P_SYSCALL {
-        return retake_from_syscall(p, now.duration_since(since));
+    let seen = slot.get_or_insert(Seen {
+        schedtick: p.schedtick.load(Relaxed),
+        sched_since: now,
+        syscalltick: p.syscalltick.load(Relaxed),
+        syscall_since: now,
+    });
+    let schedtick = p.schedtick.load(Relaxed);
+    if seen.schedtick != schedtick {
+        seen.schedtick = schedtick;
+        seen.sched_since = now;
     }
-    if now.duration_since(since) < TIME_SLICE || p.preempt.load(Relaxed) {
-        return false;
-    }
-    if !p.preempt.swap(true, Relaxed) {
+    let slice_over = now.duration_since(seen.sched_since) >= TIME_SLICE;
+    if slice_over && !p.preempt.swap(true, Relaxed) {
         PREEMPT_PENDING.fetch_add(1, Relaxed);
     }
-    false
+    if status != P_SYSCALL {
+        return false;
+    }
+    let syscalltick = p.syscalltick.load(Relaxed);
+    if seen.syscalltick != syscalltick && !slice_over {
+        // A call we have not seen before: look again next round.
+        seen.syscalltick = syscalltick;
+        seen.syscall_since = now;
+        return false;
+    }
+    retake_from_syscall(p, now.duration_since(seen.syscall_since), slice_over)
 }
 
-/// `p` has been in one blocking call for `held` (at least a round): take it
-/// and hand it on — unless it has no work and spare Ms and Ps exist, for
-/// up to 10 ms (Go's rule: a retake costs a thread wake-up, worth it only
-/// when something waits for the P; after 10 ms it is retaken anyway, so
-/// that it does not keep sysmon from backing off).
-fn retake_from_syscall(p: &'static P, held: Duration) -> bool {
+/// `p` has been in one blocking call for `held` (at least a round), or its
+/// slice ran out: take it and hand it on — unless it has no work and spare
+/// Ms and Ps exist, for up to 10 ms (Go's rule: a retake costs a thread
+/// wake-up, worth it only when something waits for the P; after 10 ms it
+/// is retaken anyway, so that it does not keep sysmon from backing off).
+fn retake_from_syscall(p: &'static P, held: Duration, slice_over: bool) -> bool {
     let sched = &rt().sched;
-    if p.runq.is_empty() && sched.has_spare_capacity() && held < TIME_SLICE {
+    if !slice_over && p.runq.is_empty() && sched.has_spare_capacity() && held < TIME_SLICE {
         return false;
     }
     if !super::syscall::claim_for_retake(&p.status) {
