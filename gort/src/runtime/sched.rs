@@ -50,6 +50,9 @@
 //! variant (it treats SeqCst as AcqRel, tokio-rs/loom#180), so the model
 //! below checks the fence version only.
 //! Work in a *running* P's own queue is safe anyway: its M returns to it.
+//! A P whose M is in a blocking call (`P_SYSCALL`) is different — its M
+//! may not come back soon — so step 4 re-checks those queues too, thieves
+//! steal from them, and sysmon retakes the P (syscall.rs).
 //! `loom_tests` in this file model both pairs, and the two together, on
 //! plain threads; remove any one of the fences and loom finds the lost
 //! wake-up.
