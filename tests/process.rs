@@ -220,3 +220,86 @@ fn an_idle_program_uses_under_one_percent_cpu_and_no_timer_thread() {
         "a timer thread exists: {threads}"
     );
 }
+
+/// Run the deadlock fixture with `scenario`: stderr, how long it took,
+/// and the exit code.
+fn deadlock(scenario: &str) -> (String, Duration, Option<i32>) {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock"))
+        .arg(scenario)
+        .output()
+        .expect("fixture runs");
+    (stderr(&out), start.elapsed(), out.status.code())
+}
+
+const DEADLOCK: &str = "fatal error: all goroutines are asleep - deadlock!";
+
+/// Every goroutine blocked with nothing left to wake one: Go's report,
+/// each goroutine with its wait reason in Go's words, exit status 2 — for
+/// an unbuffered send and receive, a select, `select! {}`, and a Mutex /
+/// WaitGroup cycle between two goroutines.
+#[test]
+fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
+    for (scenario, expected) in [
+        ("recv", vec!["goroutine 1 [chan receive]:"]),
+        ("send", vec!["goroutine 1 [chan send]:"]),
+        ("select", vec!["goroutine 1 [select]:"]),
+        ("select-forever", vec!["goroutine 1 [select (no cases)]:"]),
+        (
+            "mutex-waitgroup",
+            vec![
+                "goroutine 1 [sync.Mutex.Lock]:",
+                "goroutine 2 [sync.WaitGroup.Wait]:",
+            ],
+        ),
+    ] {
+        let (err, _, code) = deadlock(scenario);
+        assert_eq!(code, Some(2), "{scenario}: {err}");
+        assert!(err.starts_with(DEADLOCK), "{scenario}: {err}");
+        for line in expected {
+            assert!(err.contains(line), "{scenario}: no {line:?} in {err}");
+        }
+    }
+}
+
+/// The same from `gort::run` on a plain `main`: the main thread parked in
+/// `run` cannot wake anyone either.
+#[test]
+fn a_deadlock_inside_gort_run_is_reported() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock-run"))
+        .output()
+        .expect("fixture runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(DEADLOCK) && err.contains("goroutine 1 [chan receive]:"),
+        "{err}"
+    );
+}
+
+/// Not a deadlock while something can still wake a goroutine: a pending
+/// 1.5 s timer or a 1.5 s blocking call delays the report until it ends
+/// (then nothing is left, and it comes); a goroutine waiting on a socket
+/// is never reported.
+#[test]
+fn no_deadlock_while_a_timer_a_blocking_call_or_a_socket_can_wake_one() {
+    for scenario in ["timer-pending", "syscall"] {
+        let (err, took, code) = deadlock(scenario);
+        assert_eq!(code, Some(2), "{scenario}: {err}");
+        assert!(err.starts_with(DEADLOCK), "{scenario}: {err}");
+        assert!(
+            took >= Duration::from_millis(1400),
+            "{scenario}: reported after {took:?}, before the timer/call ended"
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock"))
+        .arg("socket")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("fixture runs");
+    std::thread::sleep(Duration::from_secs(3));
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(still_running, "socket wait reported: {}", stderr(&out));
+}

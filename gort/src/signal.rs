@@ -156,8 +156,18 @@ struct Subscribers {
     list: Vec<(Vec<Signal>, Sender<Signal>)>,
 }
 
+/// Set once the dispatcher thread has been started (`notify` was used):
+/// a signal may then wake a goroutine, so deadlock detection stands down.
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `notify` has ever been used in this process.
+pub(crate) fn in_use() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 fn dispatcher() -> std::io::Result<&'static Dispatcher> {
     static DISPATCHER: OnceLock<Result<Dispatcher, String>> = OnceLock::new();
+    STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let d = DISPATCHER.get_or_init(|| {
         let mut signals = signal_hook::iterator::Signals::new::<[c_int; 0], c_int>([])
             .map_err(|e| e.to_string())?;

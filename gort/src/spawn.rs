@@ -1,7 +1,7 @@
 //! Starting goroutines: `go!`'s target, `spawn` with its `JoinHandle`, and
 //! `run`, which bridges an OS thread into the runtime.
 
-use crate::runtime::park::{park, Waiter};
+use crate::runtime::park::{park, WaitReason, Waiter};
 use parking_lot::Mutex;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -125,7 +125,7 @@ impl<T> ResultSlot<T> {
                 }
                 state.waiter = Some(Waiter::current());
             }
-            park();
+            park(WaitReason::Join);
         }
     }
 

@@ -18,7 +18,7 @@
 //! are gone.
 
 use crate::chan::{chan_kept_open, Receiver, RecvOperand, Sender, TrySendError};
-use crate::runtime::park::{park, Waiter};
+use crate::runtime::park::{park, WaitReason, Waiter};
 use crate::runtime::timer::{self, TimerId};
 use std::fmt;
 use std::sync::Arc;
@@ -50,7 +50,7 @@ pub fn sleep(d: Duration) {
     // park loops). That saves a timer-lock round trip per sleep.
     timer::add(deadline, move || me.wake());
     while Instant::now() < deadline {
-        park();
+        park(WaitReason::Sleep);
     }
 }
 

@@ -26,7 +26,7 @@ pub use error::{
 #[doc(hidden)]
 pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
 
-use crate::runtime::park::Waiter;
+use crate::runtime::park::{WaitReason, Waiter};
 use crate::runtime::timer;
 use hchan::{Chan, Locked};
 use std::fmt;
@@ -417,7 +417,11 @@ fn block<T>(
         .clone()
         .zip(deadline)
         .map(|(c, at)| timer::add(at, move || c.time_out()));
-    let outcome = ctx.wait();
+    let outcome = ctx.wait(if sending {
+        WaitReason::ChanSend
+    } else {
+        WaitReason::ChanReceive
+    });
     if let Some(t) = timer {
         timer::cancel(t);
     }

@@ -21,7 +21,7 @@ use super::hchan::{Chan, State};
 use super::waitq::{Outcome, Sudog, WaitCtx};
 use super::wake_all;
 use super::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
-use crate::runtime::park::{park, Waiter};
+use crate::runtime::park::{park, WaitReason, Waiter};
 
 /// One case of a select, type-erased. Methods marked "locked" run with the
 /// case's channel locked by `select`.
@@ -310,7 +310,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
         cases[i].0.enqueue(&ctx, i);
     }
     unlock_all(cases, locks, None);
-    let Outcome::Fired { case, closed } = ctx.wait() else {
+    let Outcome::Fired { case, closed } = ctx.wait(WaitReason::Select) else {
         unreachable!("a select has no deadline of its own");
     };
     // Remove the losing cases' sudogs. The winner's was already popped by
@@ -327,7 +327,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
 /// `select! {}`: block forever.
 pub fn select_forever() -> ! {
     loop {
-        park();
+        park(WaitReason::SelectNoCases);
     }
 }
 

@@ -33,7 +33,7 @@
 //! `WaitCtx::publish` takes a raw pointer and its release store is the last
 //! access, since the owner may free both the moment that store is visible.
 
-use crate::runtime::park::{park, Waiter};
+use crate::runtime::park::{park, WaitReason, Waiter};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ptr::NonNull;
@@ -146,11 +146,11 @@ impl WaitCtx {
         }
     }
 
-    /// The owner: park until the outcome is final.
-    pub(crate) fn wait(&self) -> Outcome {
+    /// The owner: park (for `reason`) until the outcome is final.
+    pub(crate) fn wait(&self, reason: WaitReason) -> Outcome {
         loop {
             match self.state.load(Acquire) {
-                WAITING | CLAIMED => park(),
+                WAITING | CLAIMED => park(reason),
                 TIMED_OUT => return Outcome::TimedOut,
                 s => {
                     let n = s - FIRED;

@@ -71,7 +71,7 @@ use super::coro::{Coro, GYielder};
 use super::gfn::GFn;
 use crate::loom_shim::AtomicU8;
 use std::cell::UnsafeCell;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 const RUNNING: u8 = 0;
 const NOTIFIED: u8 = 1;
@@ -89,7 +89,10 @@ pub(crate) enum Body {
 
 /// A goroutine. Shared as `Arc<G>` by run queues, wakers and its M.
 pub(crate) struct G {
-    pub(crate) id: u64,
+    /// The goroutine id (atomic: the deadlock report reads it from sysmon).
+    id: std::sync::atomic::AtomicU64,
+    /// False while the G object sits in a free pool (no goroutine).
+    live: std::sync::atomic::AtomicBool,
     park_state: AtomicU8,
     /// The yielder the G suspends through: set when the coroutine starts,
     /// read only by code running on the G.
@@ -101,6 +104,8 @@ pub(crate) struct G {
     locals: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
     /// Whether `locals` is currently lent out (see `borrow_locals`).
     locals_borrowed: std::sync::atomic::AtomicBool,
+    /// Why it last parked (a `WaitReason`), for the deadlock report.
+    wait_reason: std::sync::atomic::AtomicU8,
 }
 
 /// Marks a G's local storage as lent out until dropped.
@@ -127,25 +132,64 @@ impl G {
         let mut func = GFn::empty();
         func.set(f);
         G {
-            id,
+            id: std::sync::atomic::AtomicU64::new(id),
+            live: std::sync::atomic::AtomicBool::new(true),
             park_state: AtomicU8::new(RUNNING),
             yielder: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
             body: UnsafeCell::new(Body::New(func)),
             locals: UnsafeCell::new(None),
             locals_borrowed: std::sync::atomic::AtomicBool::new(false),
+            wait_reason: std::sync::atomic::AtomicU8::new(0),
         }
     }
 
-    /// Reuse a finished G (one nobody else references, from a free list)
-    /// for a new goroutine (cf. gfget).
-    pub(crate) fn reuse<F: FnOnce() + Send + 'static>(&mut self, id: u64, f: F) {
-        debug_assert!(matches!(self.body.get_mut(), Body::Done));
-        self.id = id;
+    /// Record why this G is about to park (on the G).
+    pub(crate) fn set_wait_reason(&self, r: super::park::WaitReason) {
+        self.wait_reason.store(r as u8, Relaxed);
+    }
+
+    /// Why this G last parked.
+    pub(crate) fn wait_reason(&self) -> super::park::WaitReason {
+        super::park::WaitReason::from_u8(self.wait_reason.load(Relaxed))
+    }
+
+    /// Whether this G is parked (off its M, waiting for an unpark).
+    pub(crate) fn is_parked(&self) -> bool {
+        self.park_state.load(Acquire) == PARKED
+    }
+
+    /// The goroutine id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Relaxed)
+    }
+
+    /// Whether a goroutine runs on this G object (not in a free pool).
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.load(Acquire)
+    }
+
+    /// The goroutine finished: the G object goes to a free pool.
+    pub(crate) fn mark_dead(&self) {
+        self.live.store(false, Release);
+    }
+
+    /// Reuse a finished G from a free pool for a new goroutine (cf. gfget).
+    ///
+    /// # Safety
+    /// No goroutine runs on this G and nobody but the caller and the allgs
+    /// registry (which reads only atomics) references it.
+    pub(crate) unsafe fn reuse<F: FnOnce() + Send + 'static>(&self, id: u64, f: F) {
+        // SAFETY: the caller's contract: nobody else touches `body`.
+        let body = unsafe { &mut *self.body.get() };
+        debug_assert!(matches!(body, Body::Done));
+        self.id.store(id, Relaxed);
         self.park_state.store(RUNNING, Relaxed);
         self.yielder.store(std::ptr::null_mut(), Relaxed);
+        self.wait_reason.store(0, Relaxed);
         let mut func = GFn::empty();
         func.set(f);
-        *self.body.get_mut() = Body::New(func);
+        *body = Body::New(func);
+        self.live.store(true, Release);
     }
 
     /// On the G: its goroutine-local storage slot.

@@ -193,7 +193,7 @@ fn resume(p: &P, g: &G) -> Switch {
         };
         // SAFETY: this M holds `p`.
         let mut stack = unsafe { p.local() }.get_stack(pool);
-        stack.set_owner(g.id);
+        stack.set_owner(g.id());
         let coro = Coro::new(stack, move |y| {
             // SAFETY: we are running on this G, so current_g is it and alive.
             let g = unsafe { &*context::current_g() };

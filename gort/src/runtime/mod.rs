@@ -9,6 +9,7 @@
 
 pub(crate) mod context;
 pub(crate) mod coro;
+pub(crate) mod deadlock;
 pub(crate) mod g;
 pub(crate) mod gfn;
 pub(crate) mod global;
@@ -105,7 +106,8 @@ pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
         }
         None => {
             rt.outside_live.fetch_add(1, Relaxed);
-            Arc::new(G::new(rt.goid.fetch_add(1, Relaxed), f))
+            rt.sched
+                .register_g(Arc::new(G::new(rt.goid.fetch_add(1, Relaxed), f)))
         }
     };
     park::ready(g);
@@ -148,7 +150,7 @@ pub fn goroutine_id() -> u64 {
         0
     } else {
         // SAFETY: the running G is alive while its code runs.
-        unsafe { &*g }.id
+        unsafe { &*g }.id()
     }
 }
 

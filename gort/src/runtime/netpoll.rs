@@ -384,7 +384,7 @@ pub(crate) fn wait(side: &'static Side, deadline: Option<Instant>) -> io::Result
         side.arm(when);
     }
     let outcome = loop {
-        super::park::park();
+        super::park::park(super::park::WaitReason::IoWait);
         match slot.after_park(w) {
             AfterPark::Parked => continue,
             AfterPark::Ready => break Ok(()),

@@ -136,20 +136,23 @@ impl PLocal {
             sched.gfree_take_into(&mut self.gfree);
         }
         match self.gfree.pop() {
-            Some(mut g) => {
-                Arc::get_mut(&mut g)
-                    .expect("free Gs are unshared")
-                    .reuse(id, f);
+            Some(g) => {
+                // SAFETY: a G in a free pool runs no goroutine, and only the
+                // pool (now us) and allgs reference it (`free_g`).
+                unsafe { g.reuse(id, f) };
                 g
             }
-            None => Arc::new(G::new(id, f)),
+            None => sched.register_g(Arc::new(G::new(id, f))),
         }
     }
 
     /// Keep a finished G for reuse if nothing else references it.
-    pub(crate) fn free_g(&mut self, mut g: Arc<G>, sched: &Sched) {
-        if Arc::get_mut(&mut g).is_none() {
-            return; // a waker still holds it; it is freed when they let go
+    pub(crate) fn free_g(&mut self, g: Arc<G>, sched: &Sched) {
+        g.mark_dead();
+        if !sched.only_allgs_and(&g) {
+            // A stale waker still holds it: reusable once it lets go.
+            sched.zombie(g);
+            return;
         }
         if self.gfree.len() == GFREE_MAX {
             sched.gfree_put(self.gfree.drain(..GFREE_MAX / 2));

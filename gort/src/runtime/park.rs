@@ -11,6 +11,7 @@ use super::context;
 use super::coro::Switch;
 use super::g::G;
 use super::rt;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
 /// Someone who may be blocked waiting for an event.
@@ -47,14 +48,94 @@ impl Waiter {
     }
 }
 
-/// Block the caller until woken (or spuriously); see the module docs.
-pub(crate) fn park() {
+/// Why a goroutine is parked: shown by the deadlock report (Go's
+/// `waitReason`, with Go's words where Go has the same wait).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum WaitReason {
+    /// Not parked (or parked without a reason).
+    Unknown = 0,
+    ChanReceive,
+    ChanSend,
+    Select,
+    SelectNoCases,
+    MutexLock,
+    RwLockRead,
+    RwLockWrite,
+    CondWait,
+    OnceDo,
+    WaitGroupWait,
+    SemaphoreAcquire,
+    Sleep,
+    IoWait,
+    Join,
+}
+
+impl WaitReason {
+    const ALL: [WaitReason; 15] = [
+        WaitReason::Unknown,
+        WaitReason::ChanReceive,
+        WaitReason::ChanSend,
+        WaitReason::Select,
+        WaitReason::SelectNoCases,
+        WaitReason::MutexLock,
+        WaitReason::RwLockRead,
+        WaitReason::RwLockWrite,
+        WaitReason::CondWait,
+        WaitReason::OnceDo,
+        WaitReason::WaitGroupWait,
+        WaitReason::SemaphoreAcquire,
+        WaitReason::Sleep,
+        WaitReason::IoWait,
+        WaitReason::Join,
+    ];
+
+    pub(crate) fn from_u8(n: u8) -> WaitReason {
+        Self::ALL
+            .get(n as usize)
+            .copied()
+            .unwrap_or(WaitReason::Unknown)
+    }
+
+    /// As Go's goroutine dumps print it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::Unknown => "waiting",
+            WaitReason::ChanReceive => "chan receive",
+            WaitReason::ChanSend => "chan send",
+            WaitReason::Select => "select",
+            WaitReason::SelectNoCases => "select (no cases)",
+            WaitReason::MutexLock => "sync.Mutex.Lock",
+            WaitReason::RwLockRead => "sync.RWMutex.RLock",
+            WaitReason::RwLockWrite => "sync.RWMutex.Lock",
+            WaitReason::CondWait => "sync.Cond.Wait",
+            WaitReason::OnceDo => "sync.Once.Do",
+            WaitReason::WaitGroupWait => "sync.WaitGroup.Wait",
+            WaitReason::SemaphoreAcquire => "semaphore acquire",
+            WaitReason::Sleep => "sleep",
+            WaitReason::IoWait => "IO wait",
+            WaitReason::Join => "JoinHandle.join",
+        }
+    }
+}
+
+/// Plain OS threads blocked right now inside a gort wait (for deadlock
+/// detection: such a thread cannot wake anybody).
+pub(crate) static THREADS_PARKED: AtomicUsize = AtomicUsize::new(0);
+
+/// Block the caller until woken (or spuriously), for `reason`; see the
+/// module docs.
+pub(crate) fn park(reason: WaitReason) {
     let g = context::current_g();
     if g.is_null() {
-        return std::thread::park();
+        THREADS_PARKED.fetch_add(1, SeqCst);
+        std::thread::park();
+        THREADS_PARKED.fetch_sub(1, SeqCst);
+        return;
     }
     // SAFETY: we are running on this G, so it is alive.
     let g = unsafe { &*g };
+    g.set_wait_reason(reason);
     if g.take_token() {
         return;
     }

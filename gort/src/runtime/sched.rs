@@ -74,6 +74,9 @@ use std::sync::{Arc, OnceLock};
 /// Upper bound for GOMAXPROCS (Go has none below 2^31; ours sizes a table).
 pub(crate) const MAX_PROCS: usize = 256;
 
+/// Zombies recycled at most per refill (a P cache's half, as a pool batch).
+const ZOMBIE_BATCH: usize = 32;
+
 /// Batches of free Gs the LIFO pool keeps (of `GFREE_MAX / 2` each, so
 /// 32,768 Gs); more go to the cold pool. Bounding the LIFO pool and
 /// freeing the surplus instead cost spawn at GOMAXPROCS=1 (a million Gs
@@ -96,6 +99,13 @@ pub(crate) struct Sched {
     gfree: LifoPool<Arc<G>>,
     gfree_cold: BatchPool<Arc<G>>,
     mcount: AtomicUsize,
+    /// Every G object ever allocated (Go's allgs): G objects are recycled,
+    /// never freed, so the deadlock report can list goroutines. Appended
+    /// only when a G is allocated, not per goroutine.
+    allgs: Mutex<Vec<Arc<G>>>,
+    /// Finished Gs that a stale waker still referenced when they exited:
+    /// recycled once only allgs and this list hold them.
+    zombies: Mutex<Vec<Arc<G>>>,
 }
 
 pub(crate) struct Counts {
@@ -130,6 +140,8 @@ impl Sched {
             gfree: LifoPool::new(GFREE_HOT_BATCHES),
             gfree_cold: BatchPool::new(),
             mcount: AtomicUsize::new(0),
+            allgs: Mutex::new(Vec::new()),
+            zombies: Mutex::new(Vec::new()),
         }
     }
 
@@ -229,6 +241,11 @@ impl Sched {
         p.status.store(P_RUNNING, Relaxed);
         super::rt().sysmon.p_got_busy();
         Some(p)
+    }
+
+    /// Ms started so far (they never exit), for deadlock detection.
+    pub(crate) fn mcount(&self) -> usize {
+        self.mcount.load(SeqCst)
     }
 
     /// Whether every P is idle (sysmon then sleeps).
@@ -429,9 +446,62 @@ impl Sched {
     }
 
     /// Refill a P's empty cache of free Gs with a batch; false if the
-    /// pools had none.
+    /// pools had none (zombies whose stale wakers have let go count).
     pub(crate) fn gfree_take_into(&self, cache: &mut Vec<Arc<G>>) -> bool {
-        self.gfree.take_into(cache) || self.gfree_cold.take_into(cache)
+        if self.gfree.take_into(cache) || self.gfree_cold.take_into(cache) {
+            return true;
+        }
+        let mut zombies = self.zombies.lock();
+        let before = cache.len();
+        let mut i = 0;
+        while i < zombies.len() && cache.len() - before < ZOMBIE_BATCH {
+            // Held by allgs and this list only: nobody else can touch it.
+            if Arc::strong_count(&zombies[i]) == 2 {
+                cache.push(zombies.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        cache.len() > before
+    }
+
+    /// Record a newly allocated G in allgs; returns it.
+    pub(crate) fn register_g(&self, g: Arc<G>) -> Arc<G> {
+        self.allgs.lock().push(g.clone());
+        g
+    }
+
+    /// Whether `g` is referenced only by allgs and the caller's Arc.
+    pub(crate) fn only_allgs_and(&self, g: &Arc<G>) -> bool {
+        Arc::strong_count(g) == 2
+    }
+
+    /// Keep a finished G that a stale waker still references (see `zombies`).
+    pub(crate) fn zombie(&self, g: Arc<G>) {
+        self.zombies.lock().push(g);
+    }
+
+    /// How many goroutines exist, if every one is parked (else `None`).
+    pub(crate) fn live_gs_if_all_parked(&self) -> Option<usize> {
+        let allgs = self.allgs.lock();
+        let mut live = 0;
+        for g in allgs.iter().filter(|g| g.is_live()) {
+            if !g.is_parked() {
+                return None;
+            }
+            live += 1;
+        }
+        Some(live)
+    }
+
+    /// The goroutines that exist (live G objects), for the deadlock report.
+    pub(crate) fn live_gs(&self) -> Vec<Arc<G>> {
+        self.allgs
+            .lock()
+            .iter()
+            .filter(|g| g.is_live())
+            .cloned()
+            .collect()
     }
 
     /// Take a batch of surplus free Gs from a P's cache (Go never frees a

@@ -132,6 +132,7 @@ fn run() {
     let mut last_scavenge = Instant::now();
     let started = Instant::now();
     let mut last_trace = started;
+    let mut detector = super::deadlock::Detector::default();
     loop {
         std::thread::sleep(delay);
         let rt = rt();
@@ -144,8 +145,12 @@ fn run() {
             sched.all_idle()
                 && (rt.netpoll.someone_sleeping() || !rt.netpoll.worth_blocking(&rt.timers))
         };
-        // With a trace to print, never sleep past it (Go: no idle sleep).
-        if rt.sysmon.schedtrace.is_none() && nothing_to_watch() {
+        if sched.all_idle() {
+            detector.check(Instant::now());
+        }
+        // With a trace to print, or a deadlock to confirm, never sleep
+        // long (Go: no idle sleep while tracing).
+        if rt.sysmon.schedtrace.is_none() && !detector.suspecting() && nothing_to_watch() {
             rt.sysmon.idle_sleep(nothing_to_watch);
         }
         let now = Instant::now();

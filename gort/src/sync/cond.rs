@@ -32,6 +32,7 @@
 
 use super::mutex::MutexGuard;
 use super::sema::{ticket, Parked};
+use crate::runtime::park::WaitReason;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -93,7 +94,7 @@ impl Cond {
         let (parked, ticket) = ticket();
         self.waiters.lock().push_back(parked);
         drop(guard);
-        ticket.wait();
+        ticket.wait(WaitReason::CondWait);
         mutex.lock()
     }
 

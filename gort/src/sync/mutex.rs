@@ -98,6 +98,7 @@
 //! the queue lock, so those updates are `Relaxed`.
 
 use super::sema::{ticket, Parked};
+use crate::runtime::park::WaitReason;
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -299,7 +300,7 @@ impl RawMutex {
             };
 
             // 5. Parked until an unlock picks us.
-            match ticket.wait() {
+            match ticket.wait(WaitReason::MutexLock) {
                 HANDOFF => return, // LOCKED was never cleared: it is ours
                 WOKE => {
                     woken = true;

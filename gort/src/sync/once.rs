@@ -32,6 +32,7 @@
 //! half-done initialisation and never turns one panic into many.
 
 use super::sema::{ticket, Parked};
+use crate::runtime::park::WaitReason;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering::*};
 
@@ -146,7 +147,7 @@ impl Once {
                         waiters.push(parked);
                         ticket
                     };
-                    ticket.wait();
+                    ticket.wait(WaitReason::OnceDo);
                 }
             }
         }

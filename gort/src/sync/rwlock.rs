@@ -51,6 +51,7 @@
 
 use super::mutex::RawMutex;
 use super::sema::{ticket, Parked};
+use crate::runtime::park::WaitReason;
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -85,8 +86,8 @@ impl Sema {
         }
     }
 
-    /// Take a permit, parking until one is released.
-    pub(super) fn acquire(&self) {
+    /// Take a permit, parking (for `reason`) until one is released.
+    pub(super) fn acquire(&self, reason: WaitReason) {
         let ticket = {
             let mut inner = self.inner.lock();
             if inner.permits > 0 {
@@ -97,7 +98,7 @@ impl Sema {
             inner.waiters.push_back(parked);
             ticket
         };
-        ticket.wait();
+        ticket.wait(reason);
     }
 
     /// Hand a permit to the longest waiter, or keep it for the next acquire.
@@ -198,7 +199,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         if self.reader_count.fetch_add(1, AcqRel) + 1 < 0 {
             // A writer is pending or active: it will release us.
-            self.reader_sem.acquire();
+            self.reader_sem.acquire(WaitReason::RwLockRead);
         }
         RwLockReadGuard::new(self)
     }
@@ -228,7 +229,7 @@ impl<T: ?Sized> RwLock<T> {
         // Announce ourselves; `r` readers are still inside.
         let r = self.reader_count.fetch_sub(MAX_READERS, AcqRel);
         if r != 0 && self.reader_wait.fetch_add(r, AcqRel) + r != 0 {
-            self.writer_sem.acquire();
+            self.writer_sem.acquire(WaitReason::RwLockWrite);
         }
         RwLockWriteGuard::new(self)
     }
@@ -421,12 +422,12 @@ mod tests {
         let s = Sema::new();
         s.release();
         s.release();
-        s.acquire();
-        s.acquire();
+        s.acquire(WaitReason::RwLockRead);
+        s.acquire(WaitReason::RwLockRead);
         let s = Arc::new(s);
         let t = {
             let s = s.clone();
-            thread::spawn(move || s.acquire())
+            thread::spawn(move || s.acquire(WaitReason::RwLockRead))
         };
         s.release();
         t.join().unwrap();

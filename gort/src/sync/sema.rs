@@ -11,7 +11,7 @@
 //! Works for goroutines (parks the goroutine) and plain threads (parks the
 //! thread) alike.
 
-use crate::runtime::park::{park, Waiter};
+use crate::runtime::park::{park, WaitReason, Waiter};
 use std::sync::atomic::{AtomicU8, Ordering::*};
 use std::sync::Arc;
 
@@ -52,13 +52,13 @@ impl Ticket {
     ///
     /// `park` may return because of a token left by an unrelated, earlier
     /// wake-up of this goroutine; the signal word tells the real one apart.
-    pub(super) fn wait(&self) -> u8 {
+    pub(super) fn wait(&self, reason: WaitReason) -> u8 {
         loop {
             let why = self.signal.load(Acquire);
             if why != 0 {
                 return why;
             }
-            park();
+            park(reason);
         }
     }
 }

@@ -25,6 +25,7 @@
 use super::sema::{ticket, Parked};
 use crate::chan::{chan, Sender};
 use crate::context::{self, Context};
+use crate::runtime::park::WaitReason;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -115,7 +116,7 @@ impl Semaphore {
             st.push(n, Wake::Ticket(parked));
             ticket
         };
-        ticket.wait();
+        ticket.wait(WaitReason::SemaphoreAcquire);
     }
 
     /// Take `n` permits, parking until they are free and every earlier

@@ -13,6 +13,7 @@
 //!   not queue it again.
 
 use super::sema::{ticket, Parked};
+use crate::runtime::park::WaitReason;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering::*};
 use std::sync::Arc;
@@ -104,7 +105,7 @@ impl WaitGroup {
             waiters.push(parked);
             ticket
         };
-        ticket.wait();
+        ticket.wait(WaitReason::WaitGroupWait);
     }
 
     /// How many callers are queued in `wait` (for tests).
