@@ -74,6 +74,17 @@
 //! gort's own thread-locals are read only through out-of-line accessors,
 //! and a goroutine never switches while its thread is unwinding.
 //!
+//! ## Deadlocks
+//! When every goroutine is blocked and nothing can wake one — no timer
+//! pending, no socket awaited, no blocking call running, `signal::notify`
+//! unused — the program prints Go's
+//! `fatal error: all goroutines are asleep - deadlock!`, each goroutine's
+//! id and wait reason (`chan receive`, `sync.Mutex.Lock`, …), and exits
+//! with status 2, about half a second after the last goroutine blocked.
+//! One rule Go does not need: a plain OS thread that is *not* itself
+//! blocked in a gort call might still send on a channel, so while such a
+//! thread exists, gort never reports a deadlock.
+//!
 //! ## Panics
 //! A panic in a `go!` goroutine prints `panic in goroutine N: <message>` and
 //! ends the process with status 2, as in Go. Use [`spawn`] to catch one.
