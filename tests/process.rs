@@ -303,3 +303,56 @@ fn no_deadlock_while_a_timer_a_blocking_call_or_a_socket_can_wake_one() {
     let out = child.wait_with_output().unwrap();
     assert!(still_running, "socket wait reported: {}", stderr(&out));
 }
+
+/// SIGQUIT (Ctrl-\) makes a gort program print every goroutine with its
+/// state and exit with status 2, as a Go program does: here main waits on
+/// a WaitGroup while 100 goroutines sleep.
+#[test]
+fn sigquit_dumps_every_goroutine_and_exits_2() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-idle-sleepers"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("fixture runs");
+    // It prints "waiting" just before main waits on the WaitGroup.
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line, "waiting\n");
+    std::thread::sleep(Duration::from_millis(100)); // its goroutines park
+    let sent = Command::new("kill")
+        .args(["-QUIT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("SIGQUIT: quit\n"), "{err}");
+    drop(stdout);
+    assert!(err.contains("goroutine 1 [sync.WaitGroup.Wait]:"), "{err}");
+    let sleeping = err.matches(" [sleep]:").count();
+    assert_eq!(sleeping, 100, "{err}");
+}
+
+/// `runtime::stack()` lists the calling goroutine as running and a parked
+/// one with its wait reason.
+#[test]
+fn runtime_stack_lists_goroutines_with_their_states() {
+    let dump = gort::run(|| {
+        let (tx, rx) = gort::chan::<u32>(0);
+        let waiter = gort::spawn(move || rx.recv());
+        gort::time::sleep(Duration::from_millis(20)); // it parks
+        let me = gort::runtime::goroutine_id();
+        let dump = gort::runtime::stack();
+        tx.send(1).unwrap();
+        waiter.join().unwrap().unwrap();
+        (me, dump)
+    });
+    let (me, dump) = dump;
+    assert!(
+        dump.contains(&format!("goroutine {me} [running]:")),
+        "{dump}"
+    );
+    assert!(dump.contains("[chan receive]:"), "{dump}");
+}

@@ -80,7 +80,11 @@
 //! unused — the program prints Go's
 //! `fatal error: all goroutines are asleep - deadlock!`, each goroutine's
 //! id and wait reason (`chan receive`, `sync.Mutex.Lock`, …), and exits
-//! with status 2, about half a second after the last goroutine blocked.
+//! with status 2, within about a second of the last goroutine blocking.
+//! SIGQUIT (Ctrl-\\) prints the same list of goroutines — `running`,
+//! `runnable` or why each waits — and exits with status 2, as Go does
+//! (unless `signal::notify` subscribed to it); [`runtime::stack`] returns
+//! that list as a string. No stack traces follow the lines (unlike Go).
 //! One rule Go does not need: a plain OS thread that is *not* itself
 //! blocked in a gort call might still send on a channel, so while such a
 //! thread exists, gort never reports a deadlock.

@@ -156,6 +156,17 @@ struct Subscribers {
     list: Vec<(Vec<Signal>, Sender<Signal>)>,
 }
 
+/// Whether a `notify` subscription asks for `sig` (then the program, not
+/// the runtime, handles it: Go's rule for SIGQUIT's goroutine dump).
+pub(crate) fn notified(sig: Signal) -> bool {
+    if !in_use() {
+        return false;
+    }
+    let Ok(d) = dispatcher() else { return false };
+    let subs = d.subscribers.lock();
+    subs.list.iter().any(|(wanted, _)| wanted.contains(&sig))
+}
+
 /// Set once the dispatcher thread has been started (`notify` was used):
 /// a signal may then wake a goroutine, so deadlock detection stands down.
 static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -6,21 +6,23 @@
 //! # When nothing can wake a goroutine
 //! sysmon asks, when it would otherwise sleep (every P idle):
 //! - no P runs or is in a blocking call, and no G is queued anywhere;
-//! - no timer is pending, no goroutine waits on a socket, and
-//!   `signal::notify` was never used (a timer, an I/O event or a signal
-//!   could wake one);
-//! - at least one goroutine exists, and every one is parked;
+//! - no live timer is pending and no fired one's callback is still
+//!   running, no goroutine waits on a socket, and `signal::notify` was
+//!   never used (a timer, an I/O event or a signal could wake one);
+//! - every goroutine is parked, and something waits at all (a goroutine,
+//!   or a plain thread in a gort wait);
 //! - every thread of the process that is not the runtime's own (Ms and
 //!   sysmon) is parked inside a gort wait (`park`'s thread branch counts
-//!   them: `THREADS_PARKED`) — a plain OS thread doing anything else
+//!   them: `THREADS_PARKED`, uncounted by the *waker*, so a thread woken
+//!   but not yet scheduled is not mistaken for a parked one) — a plain OS
+//!   thread doing anything else
 //!   might still send on a channel, so then gort never reports (Go has no
 //!   such threads; this is the rule gort adds, and the docs state it).
 //!
 //! Those facts are read one by one, not in one instant; so a suspicion is
 //! confirmed only if it holds, with the same fingerprint (scheduling and
 //! blocking-call counters, parked threads, live goroutines), for
-//! `GRACE` — a thread woken just before the check but not yet running
-//! cannot make it report.
+//! `GRACE`.
 
 use super::park::THREADS_PARKED;
 use super::rt;
@@ -76,7 +78,7 @@ fn suspected() -> Option<Fingerprint> {
     if !sched.all_idle()
         || sched.global_has_work()
         || (0..n).any(|id| !sched.p(id).runq.is_empty())
-        || rt.timers.any()
+        || rt.timers.may_wake()
         || rt.netpoll.has_waiters()
         || crate::signal::in_use()
     {
@@ -90,8 +92,8 @@ fn suspected() -> Option<Fingerprint> {
         return None;
     }
     let live = sched.live_gs_if_all_parked()?;
-    if live == 0 {
-        return None;
+    if live == 0 && threads_parked == 0 {
+        return None; // nothing waits at all
     }
     let ticks = (0..n)
         .map(|id| {
@@ -117,17 +119,9 @@ fn process_threads() -> Option<usize> {
 
 /// Go's report, then exit 2.
 fn report_and_exit() -> ! {
-    let mut gs: Vec<(u64, &'static str)> = rt()
-        .sched
-        .live_gs()
-        .iter()
-        .map(|g| (g.id(), g.wait_reason().as_str()))
-        .collect();
-    gs.sort_unstable();
-    let mut msg = String::from("fatal error: all goroutines are asleep - deadlock!\n");
-    for (id, reason) in gs {
-        msg.push_str(&format!("\ngoroutine {id} [{reason}]:\n"));
-    }
-    eprint!("{msg}");
+    eprint!(
+        "fatal error: all goroutines are asleep - deadlock!\n\n{}",
+        super::dump::stack()
+    );
     std::process::exit(2)
 }

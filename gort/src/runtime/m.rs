@@ -130,7 +130,11 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {
-        match resume(ctx.p.get().expect("execute needs a P"), &g) {
+        g.set_on_m(true);
+        let switch = resume(ctx.p.get().expect("execute needs a P"), &g);
+        // Before the G is handed to any queue or waker below.
+        g.set_on_m(false);
+        match switch {
             Switch::Yield => {
                 // The P it yields on: not `p` if a blocking call in between
                 // moved it (syscall.rs).

@@ -10,6 +10,7 @@
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod deadlock;
+pub(crate) mod dump;
 pub(crate) mod g;
 pub(crate) mod gfn;
 pub(crate) mod global;
@@ -26,6 +27,7 @@ pub(crate) mod timer;
 
 use crate::config::Config;
 use crate::stack::StackPool;
+pub use dump::stack;
 use g::G;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::*};
 use std::sync::{Arc, OnceLock};

@@ -11,13 +11,14 @@ use super::context;
 use super::coro::Switch;
 use super::g::G;
 use super::rt;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
 /// Someone who may be blocked waiting for an event.
 pub(crate) enum Waiter {
     Goroutine(Arc<G>),
-    Thread(std::thread::Thread),
+    /// A plain thread, and its parked flag (see `THREADS_PARKED`).
+    Thread(std::thread::Thread, Arc<AtomicBool>),
 }
 
 impl Waiter {
@@ -25,7 +26,7 @@ impl Waiter {
     pub(crate) fn current() -> Waiter {
         let g = context::current_g();
         if g.is_null() {
-            Waiter::Thread(std::thread::current())
+            Waiter::Thread(std::thread::current(), thread_parked_flag())
         } else {
             // SAFETY: a non-null current_g was produced by Arc::as_ptr on an
             // Arc the running M holds, so the count is at least one.
@@ -43,9 +44,27 @@ impl Waiter {
                     ready(g);
                 }
             }
-            Waiter::Thread(t) => t.unpark(),
+            Waiter::Thread(t, parked) => {
+                // The waker, not the woken thread, takes it off the count:
+                // a thread woken but not yet scheduled must not look
+                // parked to the deadlock detector.
+                if parked.swap(false, SeqCst) {
+                    THREADS_PARKED.fetch_sub(1, SeqCst);
+                }
+                t.unpark();
+            }
         }
     }
+}
+
+/// This plain thread's "parked in a gort wait" flag (out of line: it reads
+/// a thread-local; see context.rs).
+#[inline(never)]
+fn thread_parked_flag() -> Arc<AtomicBool> {
+    thread_local! {
+        static PARKED: Arc<AtomicBool> = Arc::new(AtomicBool::new(false));
+    }
+    PARKED.with(Arc::clone)
 }
 
 /// Why a goroutine is parked: shown by the deadlock report (Go's
@@ -128,9 +147,15 @@ pub(crate) static THREADS_PARKED: AtomicUsize = AtomicUsize::new(0);
 pub(crate) fn park(reason: WaitReason) {
     let g = context::current_g();
     if g.is_null() {
+        // Counted while parked; whoever clears the flag (a waker, or this
+        // thread after a spurious return) uncounts it, exactly once.
+        let parked = thread_parked_flag();
         THREADS_PARKED.fetch_add(1, SeqCst);
+        parked.store(true, SeqCst);
         std::thread::park();
-        THREADS_PARKED.fetch_sub(1, SeqCst);
+        if parked.swap(false, SeqCst) {
+            THREADS_PARKED.fetch_sub(1, SeqCst);
+        }
         return;
     }
     // SAFETY: we are running on this G, so it is alive.

@@ -106,6 +106,8 @@ pub(crate) struct Sched {
     /// Finished Gs that a stale waker still referenced when they exited:
     /// recycled once only allgs and this list hold them.
     zombies: Mutex<Vec<Arc<G>>>,
+    /// `zombies.len()`, so that refills skip the lock when there are none.
+    nzombies: AtomicUsize,
 }
 
 pub(crate) struct Counts {
@@ -142,6 +144,7 @@ impl Sched {
             mcount: AtomicUsize::new(0),
             allgs: Mutex::new(Vec::new()),
             zombies: Mutex::new(Vec::new()),
+            nzombies: AtomicUsize::new(0),
         }
     }
 
@@ -451,13 +454,20 @@ impl Sched {
         if self.gfree.take_into(cache) || self.gfree_cold.take_into(cache) {
             return true;
         }
+        if self.nzombies.load(Relaxed) == 0 {
+            return false;
+        }
         let mut zombies = self.zombies.lock();
         let before = cache.len();
         let mut i = 0;
         while i < zombies.len() && cache.len() - before < ZOMBIE_BATCH {
             // Held by allgs and this list only: nobody else can touch it.
             if Arc::strong_count(&zombies[i]) == 2 {
+                // As `Arc::get_mut` would: order the last other owner's
+                // accesses before ours.
+                std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
                 cache.push(zombies.swap_remove(i));
+                self.nzombies.fetch_sub(1, Relaxed);
             } else {
                 i += 1;
             }
@@ -471,14 +481,21 @@ impl Sched {
         g
     }
 
-    /// Whether `g` is referenced only by allgs and the caller's Arc.
+    /// Whether `g` is referenced only by allgs and the caller's Arc (with
+    /// `Arc::get_mut`'s Acquire: the last other owner's accesses come
+    /// before ours).
     pub(crate) fn only_allgs_and(&self, g: &Arc<G>) -> bool {
-        Arc::strong_count(g) == 2
+        let only = Arc::strong_count(g) == 2;
+        if only {
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        }
+        only
     }
 
     /// Keep a finished G that a stale waker still references (see `zombies`).
     pub(crate) fn zombie(&self, g: Arc<G>) {
         self.zombies.lock().push(g);
+        self.nzombies.fetch_add(1, Relaxed);
     }
 
     /// How many goroutines exist, if every one is parked (else `None`).
@@ -494,13 +511,17 @@ impl Sched {
         Some(live)
     }
 
-    /// The goroutines that exist (live G objects), for the deadlock report.
-    pub(crate) fn live_gs(&self) -> Vec<Arc<G>> {
+    /// Each existing goroutine's id and `state` (read under the allgs lock,
+    /// without holding on to any G), for dumps.
+    pub(crate) fn goroutine_states(
+        &self,
+        state: impl Fn(&G) -> &'static str,
+    ) -> Vec<(u64, &'static str)> {
         self.allgs
             .lock()
             .iter()
             .filter(|g| g.is_live())
-            .cloned()
+            .map(|g| (g.id(), state(g)))
             .collect()
     }
 

@@ -36,6 +36,10 @@ const QUIET_ROUNDS: u32 = 50;
 /// comes back within seconds, rarely enough to cost nothing.
 const SCAVENGE_EVERY: Duration = Duration::from_secs(1);
 
+/// The longest sysmon sleeps while every P is idle (a SIGQUIT waits at
+/// most this long for its dump).
+const IDLE_NAP: Duration = Duration::from_millis(100);
+
 /// How long the network may go unpolled before sysmon polls it (Go: 10 ms).
 const NEGLECT: Duration = Duration::from_millis(10);
 /// How overdue a timer must be before sysmon runs it.
@@ -88,12 +92,13 @@ impl Sysmon {
         }
     }
 
-    /// Sleep while every P is idle (up to `SCAVENGE_EVERY`, so idle stacks
-    /// are still returned): an idle program then costs no wake-ups here.
+    /// Sleep while every P is idle, in naps of `IDLE_NAP` (so a SIGQUIT
+    /// is answered and idle stacks are still returned): an idle program
+    /// then costs sysmon ten wake-ups a second.
     fn idle_sleep(&self, all_idle: impl Fn() -> bool) {
         self.sleeping.store(true, SeqCst);
         if all_idle() {
-            std::thread::park_timeout(SCAVENGE_EVERY);
+            std::thread::park_timeout(IDLE_NAP);
         }
         self.sleeping.store(false, SeqCst);
     }
@@ -133,6 +138,7 @@ fn run() {
     let started = Instant::now();
     let mut last_trace = started;
     let mut detector = super::deadlock::Detector::default();
+    let quit = super::dump::QuitFlag::install();
     loop {
         std::thread::sleep(delay);
         let rt = rt();
@@ -145,6 +151,7 @@ fn run() {
             sched.all_idle()
                 && (rt.netpoll.someone_sleeping() || !rt.netpoll.worth_blocking(&rt.timers))
         };
+        quit.check();
         if sched.all_idle() {
             detector.check(Instant::now());
         }

@@ -60,6 +60,9 @@ pub(crate) struct Timers {
     /// nanoseconds since `epoch`. May be earlier than the earliest *live*
     /// timer (a cancelled entry not yet swept): then a check finds nothing.
     next: AtomicU64,
+    /// Callbacks taken off the heap and not yet run (`run_due`): they may
+    /// still wake a goroutine, so deadlock detection counts them.
+    in_flight: std::sync::atomic::AtomicUsize,
     epoch: Instant,
 }
 
@@ -111,6 +114,7 @@ impl Timers {
                 free: Vec::new(),
             }),
             next: AtomicU64::new(NEVER),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
             epoch: Instant::now(),
         }
     }
@@ -223,13 +227,22 @@ impl Timers {
                     due.extend(st.take(id));
                 }
             }
+            self.in_flight.fetch_add(due.len(), SeqCst);
             self.publish_next(&st);
         }
         let n = due.len();
         for f in due {
             f();
+            self.in_flight.fetch_sub(1, SeqCst);
         }
         n
+    }
+
+    /// Whether a live timer is pending or a fired one's callback is still
+    /// running (for deadlock detection: exact, unlike `any`, which also
+    /// counts cancelled entries not yet swept).
+    pub(crate) fn may_wake(&self) -> bool {
+        self.in_flight.load(SeqCst) > 0 || self.state.lock().live() > 0
     }
 
     /// Entries in the heap, live or cancelled (for tests).
