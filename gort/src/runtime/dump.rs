@@ -5,6 +5,8 @@
 //! Each goroutine is listed by id with its state: `running` (an M runs it
 //! now), `runnable` (queued), or why it waits, in Go's words
 //! (`chan receive`, `sync.Mutex.Lock`, `sleep`, `IO wait`, …). Unlike Go,
+//! no wait duration is shown (recording when each park began, on the G,
+//! cost channel ping-pong several per cent), and
 //! no stack trace follows: a parked goroutine's stack belongs to its
 //! coroutine, which nothing walks. The states are read goroutine by
 //! goroutine, not in one instant.
@@ -14,16 +16,18 @@
 //! idle). As in Go, once `signal::notify` subscribes to SIGQUIT, the
 //! program handles it and no dump is printed.
 
+use super::g::G;
 use super::rt;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 
 /// A dump of every goroutine: `goroutine N [state]:` lines, by id.
 pub fn stack() -> String {
+    let running = rt().sched.running_gs();
     let mut gs = rt().sched.goroutine_states(|g| {
         if g.is_parked() {
             g.wait_reason().as_str()
-        } else if g.is_on_m() {
+        } else if running.contains(&(g as *const G)) {
             "running"
         } else {
             "runnable"

@@ -106,8 +106,6 @@ pub(crate) struct G {
     locals_borrowed: std::sync::atomic::AtomicBool,
     /// Why it last parked (a `WaitReason`), for the deadlock report.
     wait_reason: std::sync::atomic::AtomicU8,
-    /// Whether an M is running it right now (for goroutine dumps).
-    on_m: std::sync::atomic::AtomicBool,
 }
 
 /// Marks a G's local storage as lent out until dropped.
@@ -142,18 +140,7 @@ impl G {
             locals: UnsafeCell::new(None),
             locals_borrowed: std::sync::atomic::AtomicBool::new(false),
             wait_reason: std::sync::atomic::AtomicU8::new(0),
-            on_m: std::sync::atomic::AtomicBool::new(false),
         }
-    }
-
-    /// An M starts (true) or stops (false) running this G.
-    pub(crate) fn set_on_m(&self, on: bool) {
-        self.on_m.store(on, Relaxed);
-    }
-
-    /// Whether an M is running this G now (a moment's answer).
-    pub(crate) fn is_on_m(&self) -> bool {
-        self.on_m.load(Relaxed)
     }
 
     /// Record why this G is about to park (on the G).

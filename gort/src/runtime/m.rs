@@ -39,6 +39,10 @@ pub(crate) struct M {
     next_p: AtomicPtr<P>,
     /// Whether the M wakes as a spinning M (already counted in nmspinning).
     wake_spinning: AtomicBool,
+    /// The G this M is running (null between Gs), for goroutine dumps.
+    /// On a cache line of its own: only this M writes it, twice per G it
+    /// runs, and other threads' wake-ups touch the fields above.
+    pub(crate) running: crossbeam_utils::CachePadded<AtomicPtr<G>>,
 }
 
 impl M {
@@ -48,7 +52,9 @@ impl M {
             thread: OnceLock::new(),
             next_p: AtomicPtr::new(p as *const P as *mut P),
             wake_spinning: AtomicBool::new(spinning),
+            running: crossbeam_utils::CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
         }));
+        rt().sched.register_m(m);
         let spawned = std::thread::Builder::new()
             .name(format!("gort-m{id}"))
             .spawn(move || m.main());
@@ -130,10 +136,11 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     }
     ctx.curg.set(Arc::as_ptr(&g));
     loop {
-        g.set_on_m(true);
+        // Published for goroutine dumps (on the M's own line: a flag on
+        // the G, which wakers on other cores touch, cost ping-pong ~8 %).
+        ctx.m.running.store(Arc::as_ptr(&g) as *mut G, Relaxed);
         let switch = resume(ctx.p.get().expect("execute needs a P"), &g);
-        // Before the G is handed to any queue or waker below.
-        g.set_on_m(false);
+        ctx.m.running.store(std::ptr::null_mut(), Relaxed);
         match switch {
             Switch::Yield => {
                 // The P it yields on: not `p` if a blocking call in between

@@ -108,6 +108,8 @@ pub(crate) struct Sched {
     zombies: Mutex<Vec<Arc<G>>>,
     /// `zombies.len()`, so that refills skip the lock when there are none.
     nzombies: AtomicUsize,
+    /// Every M started (they never exit), for goroutine dumps.
+    allm: Mutex<Vec<&'static M>>,
 }
 
 pub(crate) struct Counts {
@@ -145,6 +147,7 @@ impl Sched {
             allgs: Mutex::new(Vec::new()),
             zombies: Mutex::new(Vec::new()),
             nzombies: AtomicUsize::new(0),
+            allm: Mutex::new(Vec::new()),
         }
     }
 
@@ -473,6 +476,21 @@ impl Sched {
             }
         }
         cache.len() > before
+    }
+
+    /// Record a newly started M.
+    pub(crate) fn register_m(&self, m: &'static M) {
+        self.allm.lock().push(m);
+    }
+
+    /// The Gs the Ms are running at this moment (each read once).
+    pub(crate) fn running_gs(&self) -> Vec<*const G> {
+        self.allm
+            .lock()
+            .iter()
+            .map(|m| m.running.load(Relaxed) as *const G)
+            .filter(|g| !g.is_null())
+            .collect()
     }
 
     /// Record a newly allocated G in allgs; returns it.
