@@ -17,8 +17,8 @@ use std::sync::Arc;
 /// Someone who may be blocked waiting for an event.
 pub(crate) enum Waiter {
     Goroutine(Arc<G>),
-    /// A plain thread, and its parked flag (see `THREADS_PARKED`).
-    Thread(std::thread::Thread, Arc<AtomicBool>),
+    /// A plain thread (one pointer, so a `Waiter` stays two words).
+    Thread(Arc<PlainThread>),
 }
 
 impl Waiter {
@@ -26,7 +26,7 @@ impl Waiter {
     pub(crate) fn current() -> Waiter {
         let g = context::current_g();
         if g.is_null() {
-            Waiter::Thread(std::thread::current(), thread_parked_flag())
+            Waiter::Thread(plain_thread())
         } else {
             // SAFETY: a non-null current_g was produced by Arc::as_ptr on an
             // Arc the running M holds, so the count is at least one.
@@ -44,27 +44,43 @@ impl Waiter {
                     ready(g);
                 }
             }
-            Waiter::Thread(t, parked) => {
-                // The waker, not the woken thread, takes it off the count:
-                // a thread woken but not yet scheduled must not look
-                // parked to the deadlock detector.
-                if parked.swap(false, SeqCst) {
-                    THREADS_PARKED.fetch_sub(1, SeqCst);
-                }
-                t.unpark();
-            }
+            Waiter::Thread(t) => wake_thread(&t),
         }
     }
 }
 
-/// This plain thread's "parked in a gort wait" flag (out of line: it reads
-/// a thread-local; see context.rs).
+/// Wake a plain thread (out of line: the goroutine arm above is the hot
+/// one, and inlining this beside it cost channel ping-pong measurably).
+#[cold]
 #[inline(never)]
-fn thread_parked_flag() -> Arc<AtomicBool> {
-    thread_local! {
-        static PARKED: Arc<AtomicBool> = Arc::new(AtomicBool::new(false));
+fn wake_thread(t: &PlainThread) {
+    // The waker, not the woken thread, takes it off the count: a thread
+    // woken but not yet scheduled must not look parked to the deadlock
+    // detector.
+    if t.parked.swap(false, SeqCst) {
+        THREADS_PARKED.fetch_sub(1, SeqCst);
     }
-    PARKED.with(Arc::clone)
+    t.thread.unpark();
+}
+
+/// A plain OS thread that may wait in gort: its handle and whether it is
+/// parked in a gort wait right now (see `THREADS_PARKED`).
+pub(crate) struct PlainThread {
+    thread: std::thread::Thread,
+    parked: AtomicBool,
+}
+
+/// This plain thread, as a `PlainThread` (out of line: it reads a
+/// thread-local; see context.rs).
+#[inline(never)]
+fn plain_thread() -> Arc<PlainThread> {
+    thread_local! {
+        static ME: Arc<PlainThread> = Arc::new(PlainThread {
+            thread: std::thread::current(),
+            parked: AtomicBool::new(false),
+        });
+    }
+    ME.with(Arc::clone)
 }
 
 /// Why a goroutine is parked: shown by the deadlock report (Go's
@@ -149,11 +165,11 @@ pub(crate) fn park(reason: WaitReason) {
     if g.is_null() {
         // Counted while parked; whoever clears the flag (a waker, or this
         // thread after a spurious return) uncounts it, exactly once.
-        let parked = thread_parked_flag();
+        let me = plain_thread();
         THREADS_PARKED.fetch_add(1, SeqCst);
-        parked.store(true, SeqCst);
+        me.parked.store(true, SeqCst);
         std::thread::park();
-        if parked.swap(false, SeqCst) {
+        if me.parked.swap(false, SeqCst) {
             THREADS_PARKED.fetch_sub(1, SeqCst);
         }
         return;
