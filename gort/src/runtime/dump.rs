@@ -5,8 +5,7 @@
 //! Each goroutine is listed by id with its state: `running` (an M runs it
 //! now), `runnable` (queued), or why it waits, in Go's words
 //! (`chan receive`, `sync.Mutex.Lock`, `sleep`, `IO wait`, …). Unlike Go,
-//! no wait duration is shown (recording when each park began, on the G,
-//! cost channel ping-pong several per cent), and
+//! no wait duration is shown yet, and
 //! no stack trace follows: a parked goroutine's stack belongs to its
 //! coroutine, which nothing walks. The states are read goroutine by
 //! goroutine, not in one instant.
