@@ -57,6 +57,7 @@ skynet          1000000    $PROCS
 parked          100000     $PROCS
 sleepers        1000000    $PROCS
 handoff         200        1
+handoff-fresh   200        1           handoff   fresh
 "
 # `run.sh scale`: how throughput per P holds up as Ps are added. On this
 # project's 2-core machine it can only fall past 2 Ps; on a bigger machine

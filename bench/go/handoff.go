@@ -4,7 +4,9 @@
 // a 5 ms nanosleep system call (entersyscall; sysmon retakes the P and
 // hands it on). Reports the median delay, N rounds, and the 90th
 // percentile as handoff.p90.
-// Usage: handoff [N]   (default 200)
+// With the argument "fresh", main sleeps 1 ms before each round, so each
+// call starts a fresh time slice (see handoff_gort.rs).
+// Usage: handoff [N [fresh]]   (default 200)
 package main
 
 import (
@@ -23,8 +25,12 @@ func main() {
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
 	}
+	fresh := len(os.Args) > 2 && os.Args[2] == "fresh"
 	lat := make([]float64, 0, n)
 	for i := 0; i < n; i++ {
+		if fresh {
+			time.Sleep(time.Millisecond)
+		}
 		var ran atomic.Int64
 		done := make(chan struct{})
 		start := time.Now()

@@ -3,7 +3,8 @@
 //!
 //! Each round it looks at every P. One that has been in the same blocking
 //! call (`gort::syscall`, same `syscalltick`) since the last round is
-//! retaken and handed to another M (syscall.rs). One that has run the same
+//! retaken and handed to another M (syscall.rs), as is one in any blocking
+//! call once its time slice is over. One that has run the same
 //! time slice (same `schedtick`) for 10 ms is asked to preempt by setting the
 //! P's `preempt` flag and bumping the global `PREEMPT_PENDING` count. The flag
 //! is honoured at the next checkpoint (`gort::checkpoint`, every channel
@@ -215,18 +216,28 @@ fn poll_if_neglected() {
 }
 
 /// Look at `p` once per round (cf. Go's retake): ask it to preempt if its
-/// time slice (same `schedtick`) has lasted 10 ms — in a blocking call or
-/// not — and retake it from an M that has been in the same blocking call
-/// (same `syscalltick`) since the last round, or whose slice ran out. The
-/// two ticks are tracked apart: a goroutine making a short call now and
-/// then must still be preempted. True if it retook the P (as in Go, asking
-/// for preemption does not count as activity).
+/// time slice (same `schedtick`) has lasted 10 ms, and retake it from an M
+/// that has been in the same blocking call (same `syscalltick`) since the
+/// last round, or whose slice ran out. The two ticks are tracked apart: a
+/// goroutine making a short call now and then must still be preempted.
+///
+/// As in Go, a P in a blocking call is not asked to preempt (nothing on it
+/// could answer): it is retaken instead, and its slice goes on — the
+/// goroutine is asked at the first round that sees it running again, and a
+/// goroutine that goes on making calls has each retaken at first sight.
+/// (Asking anyway would end the slice at the next `runnext` hand-over, and
+/// every call would again wait two rounds.) True if it retook the P (as in
+/// Go, asking for preemption does not count as activity).
 fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
     // Acquire: pairs with `mark_in_syscall`'s Release, so a P seen in a
     // call is seen with that call's `syscalltick`.
     let status = p.status.load(Acquire);
     if status != P_RUNNING && status != P_SYSCALL {
-        *slot = None;
+        // Keep what was seen, as Go does: a P that goes idle and is taken
+        // back by a goroutine returning from a blocking call (no new
+        // `schedtick`) is still in that goroutine's time slice, and a
+        // blocking call it makes once the slice is over is retaken at the
+        // first round that sees it.
         return false;
     }
     let seen = slot.get_or_insert(Seen {
@@ -241,10 +252,10 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         seen.sched_since = now;
     }
     let slice_over = now.duration_since(seen.sched_since) >= TIME_SLICE;
-    if slice_over && !p.preempt.swap(true, Relaxed) {
-        PREEMPT_PENDING.fetch_add(1, Relaxed);
-    }
-    if status != P_SYSCALL {
+    if status == P_RUNNING {
+        if slice_over && !p.preempt.swap(true, Relaxed) {
+            PREEMPT_PENDING.fetch_add(1, Relaxed);
+        }
         return false;
     }
     let syscalltick = p.syscalltick.load(Relaxed);
