@@ -237,7 +237,7 @@ const DEADLOCK: &str = "fatal error: all goroutines are asleep - deadlock!";
 /// Every goroutine blocked with nothing left to wake one: Go's report,
 /// each goroutine with its wait reason in Go's words, exit status 2 — for
 /// an unbuffered send and receive, a select, `select! {}`, and a Mutex /
-/// WaitGroup cycle between two goroutines.
+/// WaitGroup cycle between two goroutines; each with where it blocked.
 #[test]
 fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
     for (scenario, expected) in [
@@ -250,6 +250,10 @@ fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
             vec![
                 "goroutine 1 [sync.Mutex.Lock]:",
                 "goroutine 2 [sync.WaitGroup.Wait]:",
+                // Where each blocked and was started (tests/dump.rs checks
+                // every blocking API's site).
+                "goroutine 2 [sync.WaitGroup.Wait]:\nblocked at tests/fixtures/deadlock.rs:40:",
+                "created at tests/fixtures/deadlock.rs:37:13 in goroutine 1",
             ],
         ),
     ] {

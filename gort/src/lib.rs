@@ -82,9 +82,12 @@
 //! id and wait reason (`chan receive`, `sync.Mutex.Lock`, …), and exits
 //! with status 2, within about a second of the last goroutine blocking.
 //! SIGQUIT (Ctrl-\\) prints the same list of goroutines — `running`,
-//! `runnable` or why each waits — and exits with status 2, as Go does
-//! (unless `signal::notify` subscribed to it); [`runtime::stack`] returns
-//! that list as a string. No stack traces follow the lines (unlike Go).
+//! `runnable` or why each waits, and for how many minutes — and exits with
+//! status 2, as Go does (unless `signal::notify` subscribed to it);
+//! [`runtime::stack`] returns that list as a string. Where Go prints a
+//! stack trace, gort prints where each goroutine blocked (the line that
+//! called the gort API it waits in) and where it was started, by which
+//! goroutine.
 //! One rule Go does not need: a plain OS thread that is *not* itself
 //! blocked in a gort call might still send on a channel, so while such a
 //! thread exists, gort never reports a deadlock.
@@ -148,6 +151,7 @@ pub mod __private {
 
     /// `go!` expands to this. The bounds' comments are what rustc shows
     /// beside a borrow or a non-`Send` capture, so they say what to do.
+    #[track_caller]
     pub fn go<F, R>(f: F)
     where
         F: FnOnce() -> R
@@ -184,6 +188,7 @@ pub mod __private {
     }
 
     /// `#[gort::main]` expands to this.
+    #[track_caller]
     pub fn main<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(f: F) -> T {
         crate::spawn::main(f)
     }

@@ -58,6 +58,7 @@ use std::sync::Arc;
 ///     assert_eq!(total.into_inner(), 60);
 /// });
 /// ```
+#[track_caller]
 pub fn scope<'env, F, T>(f: F) -> T
 where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
@@ -99,6 +100,7 @@ struct ScopeData {
 
 impl<'scope> Scope<'scope, '_> {
     /// Start `f` in a new goroutine of the scope (a scoped `go!`).
+    #[track_caller]
     pub fn go<F>(&'scope self, f: F)
     where
         F: FnOnce() + Send + 'scope,
@@ -108,6 +110,7 @@ impl<'scope> Scope<'scope, '_> {
 
     /// Start `f` in a new goroutine of the scope and return a handle to
     /// its result (a scoped [`spawn`](crate::spawn)).
+    #[track_caller]
     pub fn spawn<F, T>(&'scope self, f: F) -> ScopedJoinHandle<'scope, T>
     where
         F: FnOnce() -> T + Send + 'scope,
@@ -183,6 +186,7 @@ pub struct ScopedJoinHandle<'scope, T> {
 impl<T> ScopedJoinHandle<'_, T> {
     /// Wait for the goroutine: `Ok` with its value, or `Err` with its panic
     /// payload (which `scope` then does not re-raise).
+    #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         self.packet.slot.wait()
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 /// Start `f` in a new goroutine; a panic in it ends the process with status
 /// 2 after printing `panic in goroutine N: …` (what `go!` expands to).
+#[track_caller]
 pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
     crate::runtime::new_goroutine(move || {
         if catch_unwind(AssertUnwindSafe(f)).is_err() {
@@ -26,6 +27,7 @@ pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
 /// let h = gort::spawn(|| 6 * 7);
 /// assert_eq!(h.join().unwrap(), 42);
 /// ```
+#[track_caller]
 pub fn spawn<T, F>(f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -51,6 +53,7 @@ where
 /// });
 /// assert_eq!(n, 42);
 /// ```
+#[track_caller]
 pub fn run<T, F>(f: F) -> T
 where
     F: FnOnce() -> T + Send + 'static,
@@ -72,6 +75,7 @@ impl<T> JoinHandle<T> {
     /// Wait for the goroutine to finish: `Ok` with its return value, or
     /// `Err` with its panic payload. Parks a calling goroutine; blocks a
     /// calling thread.
+    #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         self.slot.wait()
     }
@@ -116,6 +120,7 @@ impl<T> ResultSlot<T> {
     }
 
     /// Park until the result is there, and take it.
+    #[track_caller]
     pub(crate) fn wait(&self) -> std::thread::Result<T> {
         loop {
             {
@@ -154,6 +159,7 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 
 /// What `#[gort::main]` expands to: run the body as goroutine 1; a panic in
 /// it ends the process with status 2, as in Go.
+#[track_caller]
 pub(crate) fn main<T, F>(f: F) -> T
 where
     F: FnOnce() -> T + Send + 'static,

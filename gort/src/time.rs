@@ -38,6 +38,7 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
 
 /// Pause the calling goroutine for at least `d` (Go's `time.Sleep`); its
 /// thread runs other goroutines meanwhile. On a plain thread, sleeps it.
+#[track_caller]
 pub fn sleep(d: Duration) {
     if crate::runtime::goroutine_id() == 0 {
         return std::thread::sleep(d);

@@ -146,6 +146,7 @@ impl<T: Send> Sender<T> {
 
     /// Send `v`, waiting for room (or, unbuffered, for a receiver).
     /// `Err` returns the value if the channel is closed.
+    #[track_caller]
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
         self.send_until(v, None)
             .map_err(|e| SendError(e.into_inner()))
@@ -167,12 +168,14 @@ impl<T: Send> Sender<T> {
     }
 
     /// Send `v`, waiting at most `d`.
+    #[track_caller]
     pub fn send_timeout(&self, v: T, d: Duration) -> Result<(), SendTimeoutError<T>> {
         self.send_until(v, Some(crate::time::deadline_after(d)))
     }
 
     /// Send `v`, waiting until `deadline` at the latest (crossbeam-channel's
     /// `send_deadline`).
+    #[track_caller]
     pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         self.send_until(v, Some(deadline))
     }
@@ -180,6 +183,7 @@ impl<T: Send> Sender<T> {
     /// Send `v`, unless `ctx` is cancelled first — Go's
     /// `select { case ch <- v: case <-ctx.Done(): }`, and like it, when both
     /// are ready either may win. The value comes back in the error.
+    #[track_caller]
     pub fn send_ctx(&self, v: T, ctx: &crate::context::Context) -> Result<(), SendCtxError<T>> {
         let mut send = SendCase::new(Some(self), v);
         let mut done = RecvCase::new(Some(ctx.done()));
@@ -195,6 +199,7 @@ impl<T: Send> Sender<T> {
         Err(SendCtxError::Done(send.into_unsent(), err))
     }
 
+    #[track_caller]
     fn send_until(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -228,6 +233,7 @@ impl<T: Send> Sender<T> {
 impl<T: Send> Receiver<T> {
     /// Receive a value, waiting for one. `Err` once the channel is closed
     /// and drained.
+    #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.recv_until(None).map_err(|_| RecvError)
     }
@@ -248,12 +254,14 @@ impl<T: Send> Receiver<T> {
     }
 
     /// Receive a value, waiting at most `d`.
+    #[track_caller]
     pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(crate::time::deadline_after(d)))
     }
 
     /// Receive a value, waiting until `deadline` at the latest
     /// (crossbeam-channel's `recv_deadline`).
+    #[track_caller]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(deadline))
     }
@@ -261,6 +269,7 @@ impl<T: Send> Receiver<T> {
     /// Receive a value, unless `ctx` is cancelled first — Go's
     /// `select { case v := <-ch: case <-ctx.Done(): }`, and like it, when
     /// both are ready either may win.
+    #[track_caller]
     pub fn recv_ctx(&self, ctx: &crate::context::Context) -> Result<T, RecvCtxError> {
         let mut recv = RecvCase::new(Some(self));
         let mut done = RecvCase::new(Some(ctx.done()));
@@ -274,6 +283,7 @@ impl<T: Send> Receiver<T> {
         Err(RecvCtxError::Done(err))
     }
 
+    #[track_caller]
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -386,6 +396,7 @@ state_queries!(Receiver);
 /// The sudog lives in this frame (waitq.rs explains why that is sound);
 /// with a deadline its context goes in an `Arc` shared with the timer,
 /// which may fire after we have returned.
+#[track_caller]
 fn block<T>(
     chan: &Chan<T>,
     mut st: Locked<'_, T>,
@@ -509,6 +520,7 @@ pub struct Iter<'a, T> {
 
 impl<T: Send> Iterator for Iter<'_, T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }
@@ -521,6 +533,7 @@ pub struct IntoIter<T> {
 
 impl<T: Send> Iterator for IntoIter<T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }

@@ -147,6 +147,7 @@ impl WaitCtx {
     }
 
     /// The owner: park (for `reason`) until the outcome is final.
+    #[track_caller]
     pub(crate) fn wait(&self, reason: WaitReason) -> Outcome {
         loop {
             match self.state.load(Acquire) {

@@ -9,12 +9,14 @@
 macro_rules! stream_read_write {
     ($t:ty) => {
         impl std::io::Read for &$t {
+            #[track_caller]
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 let len = buf.len();
                 self.fd
                     .read_stream(len, |mut s| std::io::Read::read(&mut s, buf))
             }
 
+            #[track_caller]
             fn read_vectored(
                 &mut self,
                 bufs: &mut [std::io::IoSliceMut<'_>],
@@ -28,12 +30,14 @@ macro_rules! stream_read_write {
         }
 
         impl std::io::Write for &$t {
+            #[track_caller]
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
                 self.fd.io(super::fd::Dir::Write, |mut s| {
                     std::io::Write::write(&mut s, buf)
                 })
             }
 
+            #[track_caller]
             fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 self.fd.io(super::fd::Dir::Write, |mut s| {
                     std::io::Write::write_vectored(&mut s, bufs)
@@ -46,10 +50,12 @@ macro_rules! stream_read_write {
         }
 
         impl std::io::Read for $t {
+            #[track_caller]
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 (&*self).read(buf)
             }
 
+            #[track_caller]
             fn read_vectored(
                 &mut self,
                 bufs: &mut [std::io::IoSliceMut<'_>],
@@ -59,10 +65,12 @@ macro_rules! stream_read_write {
         }
 
         impl std::io::Write for $t {
+            #[track_caller]
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
                 (&*self).write(buf)
             }
 
+            #[track_caller]
             fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 (&*self).write_vectored(bufs)
             }

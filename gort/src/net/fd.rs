@@ -92,6 +92,7 @@ impl<T: AsRawFd> PollFd<T> {
 
     /// Run `op` until it does not report `WouldBlock`, waiting for
     /// `dir`-readiness in between (see the module docs).
+    #[track_caller]
     pub(crate) fn io<R>(&self, dir: Dir, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         let deadline = self.timeout(dir).map(|t| Instant::now() + t);
         let nonblocking = self.nonblocking.load(Relaxed);
@@ -128,6 +129,7 @@ impl<T: AsRawFd> PollFd<T> {
     /// saves one of its four syscalls per request this way. Not once the
     /// poller has seen the peer close: end of file sends no further edge,
     /// so the read must be tried (and returns 0).
+    #[track_caller]
     pub(crate) fn read_stream(
         &self,
         len: usize,
@@ -160,6 +162,7 @@ impl<T: AsRawFd> PollFd<T> {
     /// Wait for a non-blocking connect started on this socket to finish
     /// (Go's wait-for-write, then `SO_ERROR`): `take_error` and `peer_addr`
     /// are the socket type's own.
+    #[track_caller]
     pub(crate) fn finish_connect<A>(
         &self,
         deadline: Option<Instant>,

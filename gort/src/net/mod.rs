@@ -57,10 +57,15 @@ fn each_addr<A: ToSocketAddrs, T>(
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
+    Err(no_address_worked(last))
+}
+
+/// `each_addr`'s error: the last address's, or that there were none.
+fn no_address_worked(last: Option<io::Error>) -> io::Error {
+    last.unwrap_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
             "could not resolve to any addresses",
         )
-    }))
+    })
 }

@@ -1,7 +1,7 @@
 //! TCP: [`TcpListener`] and [`TcpStream`], std-shaped, on the netpoller.
 
 use super::fd::{Dir, PollFd};
-use super::{each_addr, Shutdown, SocketAddr, ToSocketAddrs};
+use super::{each_addr, no_address_worked, resolve, Shutdown, SocketAddr, ToSocketAddrs};
 use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
@@ -57,6 +57,7 @@ impl TcpListener {
     /// Wait for a connection. Running out of descriptors is an error
     /// (`EMFILE`, "Too many open files"), as in std and Go; a server should
     /// back off and retry, as Go's `http.Server` does.
+    #[track_caller]
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (s, addr) = self.fd.io(Dir::Read, |l| l.accept())?;
         Ok((TcpStream::from_std(s)?, addr))
@@ -99,6 +100,7 @@ fn max_backlog() -> i32 {
 impl Iterator for Incoming<'_> {
     type Item = io::Result<TcpStream>;
 
+    #[track_caller]
     fn next(&mut self) -> Option<io::Result<TcpStream>> {
         Some(self.listener.accept().map(|(s, _)| s))
     }
@@ -106,11 +108,22 @@ impl Iterator for Incoming<'_> {
 
 impl TcpStream {
     /// Connect to `addr`, trying each address it resolves to in turn.
+    /// (`each_addr`'s loop, written out: a closure would hide the
+    /// caller's location from goroutine dumps.)
+    #[track_caller]
     pub fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
-        each_addr(addr, |a| connect(a, None))
+        let mut last = None;
+        for a in resolve(addr)? {
+            match connect(&a, None) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(no_address_worked(last))
     }
 
     /// Connect to `addr`, failing with `TimedOut` after `timeout`.
+    #[track_caller]
     pub fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
         if timeout.is_zero() {
             return Err(io::Error::new(
@@ -172,6 +185,7 @@ impl TcpStream {
     }
 
     /// Read without removing the data from the socket's queue.
+    #[track_caller]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.fd.io(Dir::Read, |s| s.peek(buf))
     }
@@ -182,6 +196,7 @@ impl TcpStream {
 
 /// Start a non-blocking connect and wait for it to complete (Go's
 /// `connect` + wait-for-write + `SO_ERROR`).
+#[track_caller]
 fn connect(addr: &SocketAddr, deadline: Option<Instant>) -> io::Result<TcpStream> {
     let started = mio::net::TcpStream::connect(*addr)?;
     let s = TcpStream {

@@ -38,21 +38,25 @@ impl UdpSocket {
     }
 
     /// Send to the connected peer.
+    #[track_caller]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.fd.io(Dir::Write, |s| s.send(buf))
     }
 
     /// Receive one datagram from the connected peer.
+    #[track_caller]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.fd.io(Dir::Read, |s| s.recv(buf))
     }
 
     /// Receive one datagram without taking it off the queue.
+    #[track_caller]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.fd.io(Dir::Read, |s| s.peek(buf))
     }
 
     /// Send to `addr` (its first resolved address, as std).
+    #[track_caller]
     pub fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
         let to = resolve(addr)?.into_iter().next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
@@ -61,11 +65,13 @@ impl UdpSocket {
     }
 
     /// Receive one datagram and the address it came from.
+    #[track_caller]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.fd.io(Dir::Read, |s| s.recv_from(buf))
     }
 
     /// `recv_from` without taking the datagram off the queue.
+    #[track_caller]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.fd.io(Dir::Read, |s| s.peek_from(buf))
     }

@@ -38,6 +38,7 @@ impl UnixListener {
     }
 
     /// Wait for a connection.
+    #[track_caller]
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (s, addr) = self.fd.io(Dir::Read, |l| l.accept())?;
         Ok((UnixStream::from_std(s)?, addr))
@@ -59,6 +60,7 @@ impl UnixListener {
 impl Iterator for UnixIncoming<'_> {
     type Item = io::Result<UnixStream>;
 
+    #[track_caller]
     fn next(&mut self) -> Option<io::Result<UnixStream>> {
         Some(self.listener.accept().map(|(s, _)| s))
     }
@@ -69,6 +71,7 @@ impl UnixStream {
     /// this fails at once with `WouldBlock` ("resource temporarily
     /// unavailable"), as Go's `net.Dial("unix", …)` does, where std's
     /// blocking connect would wait.
+    #[track_caller]
     pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let started = mio::net::UnixStream::connect(path)?;
         let s = UnixStream {

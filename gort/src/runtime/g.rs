@@ -71,7 +71,9 @@ use super::coro::{Coro, GYielder};
 use super::gfn::GFn;
 use crate::loom_shim::AtomicU8;
 use std::cell::UnsafeCell;
+use std::panic::Location;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicPtr, AtomicU64};
 
 const RUNNING: u8 = 0;
 const NOTIFIED: u8 = 1;
@@ -104,8 +106,38 @@ pub(crate) struct G {
     locals: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
     /// Whether `locals` is currently lent out (see `borrow_locals`).
     locals_borrowed: std::sync::atomic::AtomicBool,
-    /// Why it last parked (a `WaitReason`), for the deadlock report.
+    /// Why it last parked (a `WaitReason`), for dumps and the deadlock
+    /// report.
     wait_reason: std::sync::atomic::AtomicU8,
+    /// Where it last parked: the caller of the gort API it blocked in, a
+    /// `&'static Location` (null: not known).
+    wait_site: AtomicPtr<Location<'static>>,
+    /// When it last parked, on sysmon's coarse clock (`sysmon::coarse_now`).
+    wait_since: AtomicU64,
+    /// Where it was started (a `&'static Location`, null: not known) and by
+    /// which goroutine (0: a plain thread).
+    created_at: AtomicPtr<Location<'static>>,
+    created_by: AtomicU64,
+}
+
+/// What a dump shows of a goroutine besides its id and state.
+pub(crate) struct Origin {
+    /// Where it last parked, and when (coarse clock).
+    pub(crate) wait_site: Option<&'static Location<'static>>,
+    pub(crate) wait_since: u64,
+    /// Where it was started, and by which goroutine (0: a plain thread).
+    pub(crate) created_at: Option<&'static Location<'static>>,
+    pub(crate) created_by: u64,
+}
+
+fn site_ptr(site: &'static Location<'static>) -> *mut Location<'static> {
+    site as *const Location<'static> as *mut Location<'static>
+}
+
+fn site_ref(p: *mut Location<'static>) -> Option<&'static Location<'static>> {
+    // SAFETY: the field holds null or a pointer made by `site_ptr` from a
+    // `&'static Location`, valid for the whole program.
+    unsafe { p.cast_const().as_ref() }
 }
 
 /// Marks a G's local storage as lent out until dropped.
@@ -140,12 +172,39 @@ impl G {
             locals: UnsafeCell::new(None),
             locals_borrowed: std::sync::atomic::AtomicBool::new(false),
             wait_reason: std::sync::atomic::AtomicU8::new(0),
+            wait_site: AtomicPtr::new(std::ptr::null_mut()),
+            wait_since: AtomicU64::new(0),
+            created_at: AtomicPtr::new(std::ptr::null_mut()),
+            created_by: AtomicU64::new(0),
         }
     }
 
-    /// Record why this G is about to park (on the G).
-    pub(crate) fn set_wait_reason(&self, r: super::park::WaitReason) {
+    /// Record why, where and when this G is about to park (on the G).
+    pub(crate) fn set_wait(
+        &self,
+        r: super::park::WaitReason,
+        site: &'static Location<'static>,
+        since: u64,
+    ) {
         self.wait_reason.store(r as u8, Relaxed);
+        self.wait_site.store(site_ptr(site), Relaxed);
+        self.wait_since.store(since, Relaxed);
+    }
+
+    /// Record where this new goroutine was started, and by whom.
+    pub(crate) fn set_created(&self, site: &'static Location<'static>, by: u64) {
+        self.created_at.store(site_ptr(site), Relaxed);
+        self.created_by.store(by, Relaxed);
+    }
+
+    /// Where it last parked and where it was started (for dumps).
+    pub(crate) fn origin(&self) -> Origin {
+        Origin {
+            wait_site: site_ref(self.wait_site.load(Relaxed)),
+            wait_since: self.wait_since.load(Relaxed),
+            created_at: site_ref(self.created_at.load(Relaxed)),
+            created_by: self.created_by.load(Relaxed),
+        }
     }
 
     /// Why this G last parked.
@@ -186,6 +245,9 @@ impl G {
         self.park_state.store(RUNNING, Relaxed);
         self.yielder.store(std::ptr::null_mut(), Relaxed);
         self.wait_reason.store(0, Relaxed);
+        self.wait_site.store(std::ptr::null_mut(), Relaxed);
+        self.created_at.store(std::ptr::null_mut(), Relaxed);
+        self.created_by.store(0, Relaxed);
         let mut func = GFn::empty();
         func.set(f);
         *body = Body::New(func);

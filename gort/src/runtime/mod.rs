@@ -95,7 +95,9 @@ pub(crate) fn fatal(msg: &str) -> ! {
 
 /// Create a goroutine running `f` and make it runnable (cf. newproc): on a
 /// thread with a P it goes to that P's `runnext`; elsewhere to the global
-/// queue.
+/// queue. Dumps show the caller's location (the user's `go!`/`spawn`:
+/// those are `#[track_caller]` too) as where it was created.
+#[track_caller]
 pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
     let rt = rt();
     let g = match context::current_p() {
@@ -112,6 +114,10 @@ pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
                 .register_g(Arc::new(G::new(rt.goid.fetch_add(1, Relaxed), f)))
         }
     };
+    let parent = context::current_g();
+    // SAFETY: a non-null current G is the one this thread runs, alive.
+    let parent_id = unsafe { parent.as_ref() }.map_or(0, G::id);
+    g.set_created(std::panic::Location::caller(), parent_id);
     park::ready(g);
 }
 

@@ -354,6 +354,7 @@ pub(crate) fn wake_waiter(w: usize) {
 /// passes (the polldesc.rs protocol). `Ok` means "try the syscall again"
 /// (which may still find nothing: the caller loops); `Err(TimedOut)` that
 /// the deadline passed. Only a goroutine may call this.
+#[track_caller]
 pub(crate) fn wait(side: &'static Side, deadline: Option<Instant>) -> io::Result<()> {
     let slot = &side.slot;
     if slot.take_ready() {

@@ -159,7 +159,10 @@ impl WaitReason {
 pub(crate) static THREADS_PARKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Block the caller until woken (or spuriously), for `reason`; see the
-/// module docs.
+/// module docs. Dumps show the caller's location as where the goroutine
+/// blocked: every function from the public API that blocks down to here
+/// is `#[track_caller]`, so that location is the user's call.
+#[track_caller]
 pub(crate) fn park(reason: WaitReason) {
     let g = context::current_g();
     if g.is_null() {
@@ -176,7 +179,11 @@ pub(crate) fn park(reason: WaitReason) {
     }
     // SAFETY: we are running on this G, so it is alive.
     let g = unsafe { &*g };
-    g.set_wait_reason(reason);
+    g.set_wait(
+        reason,
+        std::panic::Location::caller(),
+        super::sysmon::coarse_now(),
+    );
     if g.take_token() {
         return;
     }

@@ -531,15 +531,12 @@ impl Sched {
 
     /// Each existing goroutine's id and `state` (read under the allgs lock,
     /// without holding on to any G), for dumps.
-    pub(crate) fn goroutine_states(
-        &self,
-        state: impl Fn(&G) -> &'static str,
-    ) -> Vec<(u64, &'static str)> {
+    pub(crate) fn goroutine_states<T>(&self, state: impl Fn(&G) -> T) -> Vec<T> {
         self.allgs
             .lock()
             .iter()
             .filter(|g| g.is_live())
-            .map(|g| (g.id(), state(g)))
+            .map(|g| state(g))
             .collect()
     }
 

@@ -22,7 +22,7 @@
 
 use super::p::{P, P_RUNNING, P_SYSCALL};
 use super::rt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -45,6 +45,17 @@ const IDLE_NAP: Duration = Duration::from_millis(100);
 const NEGLECT: Duration = Duration::from_millis(10);
 /// How overdue a timer must be before sysmon runs it.
 const NEGLECT_TIMER: u64 = 1_000_000;
+
+/// sysmon's clock: the runtime clock (`Timers::now`) as of its last round,
+/// for stamps that need no precision (when a goroutine parked, for dumps)
+/// and must cost no clock read.
+static COARSE_NOW: AtomicU64 = AtomicU64::new(0);
+
+/// The runtime clock as sysmon last read it: behind by at most a round
+/// (10 ms) while any P runs, by at most `IDLE_NAP` while all are idle.
+pub(crate) fn coarse_now() -> u64 {
+    COARSE_NOW.load(Relaxed)
+}
 
 /// Number of Ps whose `preempt` flag is set. Checkpoints read this with one
 /// relaxed load and take the slow path only when it is non-zero.
@@ -162,6 +173,7 @@ fn run() {
             rt.sysmon.idle_sleep(nothing_to_watch);
         }
         let now = Instant::now();
+        COARSE_NOW.store(rt.timers.nanos(now), Relaxed);
         if let Some(period) = rt.sysmon.schedtrace {
             if now.duration_since(last_trace) >= period {
                 last_trace = now;

@@ -89,6 +89,7 @@ impl Cond {
     /// [`notify_all`](Cond::notify_all) that came after this call released
     /// the mutex. Even so, the condition may no longer hold once the mutex
     /// is re-acquired, so call it in a loop.
+    #[track_caller]
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let mutex = guard.mutex;
         let (parked, ticket) = ticket();
@@ -100,6 +101,7 @@ impl Cond {
 
     /// Wait while `condition` holds: `while condition(&mut data) { wait }`.
     /// Returns the guard with the condition false.
+    #[track_caller]
     pub fn wait_while<'a, T: ?Sized>(
         &self,
         mut guard: MutexGuard<'a, T>,

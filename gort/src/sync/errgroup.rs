@@ -102,6 +102,7 @@ impl<E: Send + 'static> ErrGroup<E> {
 
     /// Run `f` in a new goroutine of the group. With a limit set, parks
     /// the caller until the group has room.
+    #[track_caller]
     pub fn go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) {
         let sem = self.shared.limit.lock().clone();
         if let Some(sem) = &sem {
@@ -112,6 +113,7 @@ impl<E: Send + 'static> ErrGroup<E> {
 
     /// Like [`go`](ErrGroup::go), but only if the limit leaves room now;
     /// true if started (Go's `TryGo`).
+    #[track_caller]
     pub fn try_go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) -> bool {
         let sem = self.shared.limit.lock().clone();
         if let Some(sem) = &sem {
@@ -123,6 +125,7 @@ impl<E: Send + 'static> ErrGroup<E> {
         true
     }
 
+    #[track_caller]
     fn start(
         &self,
         f: impl FnOnce() -> Result<(), E> + Send + 'static,
@@ -148,6 +151,7 @@ impl<E: Send + 'static> ErrGroup<E> {
 
     /// Wait for every goroutine started so far; return the first error one
     /// of them returned, or re-raise the first panic.
+    #[track_caller]
     pub fn wait(&self) -> Result<(), E> {
         self.shared.wg.wait();
         if let Some(on_error) = &self.shared.on_error {

@@ -159,6 +159,7 @@ impl RawMutex {
 
     /// Acquire the mutex, parking the caller while it is held elsewhere.
     #[inline]
+    #[track_caller]
     pub(crate) fn lock(&self) {
         if self
             .state
@@ -214,6 +215,7 @@ impl RawMutex {
 
     /// `lock` steps 2–5 (cf. `lockSlow`).
     #[cold]
+    #[track_caller]
     fn lock_slow(&self) {
         let mut spins = 0;
         // We own the WOKEN bit (woken by unlock, or claimed while spinning).
@@ -495,6 +497,7 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Locking a mutex the caller already holds waits forever (there is no
     /// owner tracking, as in Go).
+    #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.raw.lock();
         MutexGuard::new(self)

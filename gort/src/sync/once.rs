@@ -101,6 +101,7 @@ impl Once {
     /// # Panics
     /// If `f` panics, the panic propagates and the `Once` stays incomplete
     /// (see the type's docs).
+    #[track_caller]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
         if self.state.load(Acquire) == COMPLETE {
             return;
@@ -115,6 +116,7 @@ impl Once {
     }
 
     #[cold]
+    #[track_caller]
     fn call_once_slow(&self, f: &mut dyn FnMut()) {
         loop {
             match self

@@ -87,6 +87,7 @@ impl Sema {
     }
 
     /// Take a permit, parking (for `reason`) until one is released.
+    #[track_caller]
     pub(super) fn acquire(&self, reason: WaitReason) {
         let ticket = {
             let mut inner = self.inner.lock();
@@ -196,6 +197,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Acquire shared read access (Go's `RLock`), waiting while a writer
     /// holds the lock or is waiting for it.
+    #[track_caller]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         if self.reader_count.fetch_add(1, AcqRel) + 1 < 0 {
             // A writer is pending or active: it will release us.
@@ -224,6 +226,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Acquire exclusive write access (Go's `Lock`), waiting for the
     /// current writer and the readers inside; new readers wait behind us.
+    #[track_caller]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.w.lock();
         // Announce ourselves; `r` readers are still inside.

@@ -52,6 +52,7 @@ impl Ticket {
     ///
     /// `park` may return because of a token left by an unrelated, earlier
     /// wake-up of this goroutine; the signal word tells the real one apart.
+    #[track_caller]
     pub(super) fn wait(&self, reason: WaitReason) -> u8 {
         loop {
             let why = self.signal.load(Acquire);

@@ -100,6 +100,7 @@ impl Semaphore {
     /// If `n` is more than the semaphore's size: such a request could never
     /// be granted (x/sync blocks it until its context ends; with no context
     /// that is forever, so gort reports the bug instead).
+    #[track_caller]
     pub fn acquire(&self, n: usize) {
         assert!(
             n <= self.size,
@@ -125,6 +126,7 @@ impl Semaphore {
     ///
     /// # Panics
     /// As [`acquire`](Semaphore::acquire), if `n` is more than the size.
+    #[track_caller]
     pub fn acquire_ctx(&self, ctx: &Context, n: usize) -> Result<(), context::Error> {
         assert!(
             n <= self.size,

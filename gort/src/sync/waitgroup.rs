@@ -95,6 +95,7 @@ impl WaitGroup {
 
     /// Block until the count is zero. Parks a calling goroutine; blocks a
     /// calling thread.
+    #[track_caller]
     pub fn wait(&self) {
         let ticket = {
             let mut waiters = self.inner.waiters.lock();
@@ -116,6 +117,7 @@ impl WaitGroup {
 
     /// Run `f` in a new goroutine counted by this WaitGroup: `add(1)`, then
     /// `done()` when `f` returns (Go 1.25's `WaitGroup.Go`).
+    #[track_caller]
     pub fn go<F: FnOnce() + Send + 'static>(&self, f: F) {
         self.add(1);
         let wg = self.clone();
