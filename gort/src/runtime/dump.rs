@@ -65,12 +65,14 @@ pub fn stack() -> String {
     });
     gs.sort_unstable_by_key(|e| e.id);
     let now = rt().timers.now();
+    let unit = super::sysmon::COARSE_UNIT_NS;
     let mut out = String::new();
     for (i, e) in gs.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let waited = e.parked.then(|| now.saturating_sub(e.origin.wait_since));
+        let since = u64::from(e.origin.wait_since) * unit;
+        let waited = e.parked.then(|| now.saturating_sub(since));
         out.push_str(&format_entry(e, waited));
     }
     out

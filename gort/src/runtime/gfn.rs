@@ -7,9 +7,12 @@
 //! cross-thread frees are slow in most allocators. Larger closures are boxed.
 //!
 //! # Invariant
-//! `state` says what `buf` holds: nothing, an `F` inline, or a `Box<F>`; the
-//! `call`/`drop_fn` pointers were instantiated for that same `F` and state.
+//! `ops` says what `buf` holds: nothing (`EMPTY`), or an `F` inline or a
+//! `Box<F>`, with `call`/`drop` instantiated for that same `F` and form.
+//! One pointer to a static table, rather than two function pointers, keeps
+//! the G within two cache lines (see g.rs).
 
+use std::marker::PhantomData;
 use std::mem::{align_of, size_of, MaybeUninit};
 
 /// Inline capacity in words: 6 words (48 bytes) covers closures capturing
@@ -17,12 +20,42 @@ use std::mem::{align_of, size_of, MaybeUninit};
 /// the examples; larger closures cost one allocation.
 const WORDS: usize = 6;
 
+/// `repr(C)` with `ops` first: `Body` (g.rs) then keeps its other
+/// variants in `buf`'s bytes and its tag in `ops`'s null niche.
+#[repr(C)]
 pub(crate) struct GFn {
+    ops: &'static Ops,
     buf: MaybeUninit<[usize; WORDS]>,
-    /// Moves the function out of `buf` and calls it; None when empty.
-    call: Option<unsafe fn(*mut u8)>,
+}
+
+/// How to consume what `buf` holds.
+struct Ops {
+    /// Moves the function out of `buf` and calls it.
+    call: unsafe fn(*mut u8),
     /// Drops the function in `buf` without calling it.
-    drop_fn: unsafe fn(*mut u8),
+    drop: unsafe fn(*mut u8),
+}
+
+/// `buf` holds nothing.
+static EMPTY: Ops = Ops {
+    call: nothing,
+    drop: nothing,
+};
+
+struct Inline<F>(PhantomData<F>);
+impl<F: FnOnce()> Inline<F> {
+    const OPS: Ops = Ops {
+        call: call_inline::<F>,
+        drop: drop_inline::<F>,
+    };
+}
+
+struct Boxed<F>(PhantomData<F>);
+impl<F: FnOnce()> Boxed<F> {
+    const OPS: Ops = Ops {
+        call: call_boxed::<F>,
+        drop: drop_boxed::<F>,
+    };
 }
 
 // SAFETY: GFn only ever holds an `F: Send` (enforced by `set`).
@@ -31,47 +64,46 @@ unsafe impl Send for GFn {}
 impl GFn {
     pub(crate) const fn empty() -> GFn {
         GFn {
+            ops: &EMPTY,
             buf: MaybeUninit::uninit(),
-            call: None,
-            drop_fn: drop_nothing,
         }
+    }
+
+    /// Whether it holds no function (never set, or called or dropped).
+    pub(crate) fn is_empty(&self) -> bool {
+        std::ptr::eq(self.ops, &EMPTY)
     }
 
     /// Store `f`; the previous function must have been taken.
     pub(crate) fn set<F: FnOnce() + Send + 'static>(&mut self, f: F) {
-        debug_assert!(self.call.is_none(), "GFn::set over a stored function");
+        debug_assert!(self.is_empty(), "GFn::set over a stored function");
         let dst = self.buf.as_mut_ptr().cast::<u8>();
         if size_of::<F>() <= size_of::<[usize; WORDS]>() && align_of::<F>() <= align_of::<usize>() {
             // SAFETY: buf is large and aligned enough for F (checked above).
             unsafe { dst.cast::<F>().write(f) };
-            self.call = Some(call_inline::<F>);
-            self.drop_fn = drop_inline::<F>;
+            self.ops = &Inline::<F>::OPS;
         } else {
             // SAFETY: buf holds at least one word, enough for a Box pointer.
             unsafe { dst.cast::<Box<F>>().write(Box::new(f)) };
-            self.call = Some(call_boxed::<F>);
-            self.drop_fn = drop_boxed::<F>;
+            self.ops = &Boxed::<F>::OPS;
         }
     }
 
     /// Take the function out and call it.
     pub(crate) fn call(&mut self) {
-        if let Some(call) = self.call.take() {
-            self.drop_fn = drop_nothing;
-            // SAFETY: `call` matches what `set` wrote to buf, and taking it
-            // above means the function is moved out exactly once.
-            unsafe { call(self.buf.as_mut_ptr().cast()) }
-        }
+        let ops = std::mem::replace(&mut self.ops, &EMPTY);
+        // SAFETY: `ops` matches what `set` wrote to buf (or is EMPTY), and
+        // replacing it above means the function is moved out exactly once.
+        unsafe { (ops.call)(self.buf.as_mut_ptr().cast()) }
     }
 }
 
 impl Drop for GFn {
     fn drop(&mut self) {
-        if self.call.take().is_some() {
-            // SAFETY: drop_fn matches what set wrote; call is taken, so it is
-            // dropped exactly once and never called.
-            unsafe { (self.drop_fn)(self.buf.as_mut_ptr().cast()) }
-        }
+        let ops = std::mem::replace(&mut self.ops, &EMPTY);
+        // SAFETY: `ops` matches what set wrote (or is EMPTY); replaced, so
+        // the function is dropped exactly once and never called.
+        unsafe { (ops.drop)(self.buf.as_mut_ptr().cast()) }
     }
 }
 
@@ -93,7 +125,7 @@ unsafe fn drop_boxed<F>(p: *mut u8) {
     // SAFETY: the caller guarantees p holds a Box<F>, dropped exactly once.
     unsafe { p.cast::<Box<F>>().drop_in_place() }
 }
-unsafe fn drop_nothing(_: *mut u8) {}
+unsafe fn nothing(_: *mut u8) {}
 
 #[cfg(test)]
 mod tests {

@@ -199,7 +199,8 @@ fn resume(p: &P, g: &G) -> Switch {
     // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
     let body = unsafe { g.body() };
     if let Body::New(_) = body {
-        let Body::New(f) = std::mem::replace(body, Body::Done) else {
+        debug_assert!(!body.is_done(), "a finished G was scheduled");
+        let Body::New(f) = std::mem::replace(body, Body::DONE) else {
             unreachable!()
         };
         // SAFETY: this M holds `p`.
@@ -214,11 +215,11 @@ fn resume(p: &P, g: &G) -> Switch {
         *body = Body::Started(coro);
     }
     let Body::Started(coro) = body else {
-        unreachable!("a finished G was scheduled")
+        unreachable!("a coroutine was just made")
     };
     let switch = coro.resume();
     if switch == Switch::Exit {
-        let Body::Started(coro) = std::mem::replace(body, Body::Done) else {
+        let Body::Started(coro) = std::mem::replace(body, Body::DONE) else {
             unreachable!()
         };
         // The coroutine may have finished on another M's P than it started;

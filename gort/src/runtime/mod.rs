@@ -168,7 +168,7 @@ pub fn goroutine_id() -> u64 {
 /// # Panics
 /// If called again from inside `f` (the slot is already borrowed).
 pub(crate) fn with_goroutine_locals<R>(
-    f: impl FnOnce(&mut Option<Box<dyn std::any::Any + Send>>) -> R,
+    f: impl FnOnce(&mut Option<Box<crate::sync::local::LocalMap>>) -> R,
 ) -> Option<R> {
     let g = context::current_g();
     if g.is_null() {

@@ -22,7 +22,7 @@
 
 use super::p::{P, P_RUNNING, P_SYSCALL};
 use super::rt;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -47,14 +47,23 @@ const NEGLECT: Duration = Duration::from_millis(10);
 const NEGLECT_TIMER: u64 = 1_000_000;
 
 /// sysmon's clock: the runtime clock (`Timers::now`) as of its last round,
-/// for stamps that need no precision (when a goroutine parked, for dumps)
-/// and must cost no clock read.
-static COARSE_NOW: AtomicU64 = AtomicU64::new(0);
+/// in units of `COARSE_UNIT_NS`, for stamps that need no precision (when a
+/// goroutine parked, for dumps) and must cost no clock read. 32 bits of
+/// such units last 146 years.
+static COARSE_NOW: AtomicU32 = AtomicU32::new(0);
 
-/// The runtime clock as sysmon last read it: behind by at most a round
-/// (10 ms) while any P runs, by at most `IDLE_NAP` while all are idle.
-pub(crate) fn coarse_now() -> u64 {
+/// `coarse_now`'s unit: 2^30 ns, about a second.
+pub(crate) const COARSE_UNIT_NS: u64 = 1 << 30;
+
+/// The runtime clock as sysmon last read it, in `COARSE_UNIT_NS`: behind
+/// by at most a round (10 ms) while any P runs, by at most `IDLE_NAP`
+/// while all are idle.
+pub(crate) fn coarse_now() -> u32 {
     COARSE_NOW.load(Relaxed)
+}
+
+fn to_coarse(ns: u64) -> u32 {
+    u32::try_from(ns / COARSE_UNIT_NS).unwrap_or(u32::MAX)
 }
 
 /// Number of Ps whose `preempt` flag is set. Checkpoints read this with one
@@ -173,7 +182,7 @@ fn run() {
             rt.sysmon.idle_sleep(nothing_to_watch);
         }
         let now = Instant::now();
-        COARSE_NOW.store(rt.timers.nanos(now), Relaxed);
+        COARSE_NOW.store(to_coarse(rt.timers.nanos(now)), Relaxed);
         if let Some(period) = rt.sysmon.schedtrace {
             if now.duration_since(last_trace) >= period {
                 last_trace = now;

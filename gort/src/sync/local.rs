@@ -279,7 +279,7 @@ impl Drop for Unmark {
 
 /// One goroutine's (or thread's) values.
 #[derive(Default)]
-struct LocalMap {
+pub(crate) struct LocalMap {
     values: HashMap<usize, Slot>,
 }
 
@@ -317,10 +317,7 @@ impl Drop for Value {
 fn with_map<R>(f: impl FnOnce(&mut LocalMap) -> R) -> R {
     let mut f = Some(f);
     let on_goroutine = crate::runtime::with_goroutine_locals(|slot| {
-        let map = slot
-            .get_or_insert_with(|| Box::new(LocalMap::default()))
-            .downcast_mut::<LocalMap>()
-            .expect("the goroutine-local slot holds a LocalMap");
+        let map = slot.get_or_insert_with(Box::default);
         (f.take().expect("f is called once"))(map)
     });
     match on_goroutine {

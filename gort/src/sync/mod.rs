@@ -23,7 +23,7 @@
 
 mod cond;
 mod errgroup;
-mod local;
+pub(crate) mod local;
 mod mutex;
 mod once;
 mod rwlock;
