@@ -11,6 +11,7 @@ use proc_macro::TokenStream;
 mod entry_point;
 mod go;
 mod main_exit;
+mod preemptible;
 mod select;
 
 use entry_point::EntryPoint;
@@ -310,4 +311,40 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     EntryPoint::Test.expand(args.into(), item.into()).into()
+}
+
+/// Makes functions preemptible: a goroutine running them gives up its P when its time
+/// slice (10 ms) is over, even in a loop that calls nothing.
+///
+/// On a `fn`, it inserts `gort::checkpoint()` at entry (one relaxed load and a compare
+/// while no preemption is pending) and, on x86_64 Linux, places the function in the
+/// `gort_ptext` link section: there the runtime may stop the goroutine at any
+/// instruction, by signal (SIGURG, as Go does), and resume it later exactly where it was.
+/// On an `impl` block or an inline `mod` it does this to every function inside, skipping
+/// `const fn`s and `async fn`s (on such a fn itself it is an error). Closures inside a
+/// preemptible function are not preemptible by signal: call a named function.
+///
+/// Code in a preemptible function may resume on another OS thread after any instruction,
+/// so it must not use thread-locals (`thread_local!`, `std::thread::current()`, a
+/// `HashMap::new()` seeded from thread-local keys): use goroutine-local storage or do it
+/// in a helper function without the attribute. A `std::sync::Mutex` held across such a
+/// point is held while the goroutine waits for a P; prefer `gort::sync::Mutex`.
+///
+/// # Examples
+///
+/// ```
+/// #[gort::preemptible]
+/// fn collatz_steps(mut n: u64) -> u64 {
+///     let mut steps = 0;
+///     while n != 1 {
+///         n = if n % 2 == 0 { n / 2 } else { 3 * n + 1 };
+///         steps += 1;
+///     }
+///     steps
+/// }
+/// assert_eq!(gort::run(|| collatz_steps(27)), 111);
+/// ```
+#[proc_macro_attribute]
+pub fn preemptible(args: TokenStream, item: TokenStream) -> TokenStream {
+    preemptible::expand(args.into(), item.into()).into()
 }

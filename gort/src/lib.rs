@@ -120,7 +120,7 @@ pub mod sync;
 pub mod time;
 
 pub use chan::{chan, Receiver, Sender};
-pub use gort_macros::{go, main, select, test};
+pub use gort_macros::{go, main, preemptible, select, test};
 pub use runtime::syscall::syscall;
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use spawn::{run, spawn, JoinHandle};

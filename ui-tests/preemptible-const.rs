@@ -1,0 +1,8 @@
+#[gort::preemptible]
+const fn answer() -> u32 {
+    42
+}
+
+fn main() {
+    let _ = answer();
+}

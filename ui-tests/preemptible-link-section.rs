@@ -1,0 +1,7 @@
+#[gort::preemptible]
+#[unsafe(link_section = ".text.hot")]
+fn spin() {}
+
+fn main() {
+    spin();
+}

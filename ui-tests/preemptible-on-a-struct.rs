@@ -1,0 +1,6 @@
+#[gort::preemptible]
+struct Worker;
+
+fn main() {
+    let _ = Worker;
+}

@@ -1,0 +1,6 @@
+#[gort::preemptible(slice = 5)]
+fn spin() {}
+
+fn main() {
+    spin();
+}
