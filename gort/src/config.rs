@@ -2,7 +2,9 @@
 //! `GOMAXPROCS` (number of Ps), `GORT_STACK_SIZE` (bytes of virtual stack
 //! per goroutine; a `K`/`M` suffix multiplies by 1024 / 1024²) and
 //! `GORTDEBUG` (Go's `GODEBUG` for the scheduler: `schedtrace=N` prints a
-//! `SCHED` line every N ms).
+//! `SCHED` line every N ms; `preemptslice=N` sets the time slice after which
+//! a running goroutine is preempted, in ms (default 10, Go's); and
+//! `asyncpreemptoff=1` turns preemption by signal off, leaving checkpoints).
 //!
 //! An invalid value is reported on stderr and the default used, as Go ignores
 //! a malformed GOMAXPROCS.
@@ -21,8 +23,28 @@ pub const MIN_STACK_SIZE: usize = 32 * 1024;
 pub(crate) struct Config {
     pub(crate) gomaxprocs: usize,
     pub(crate) stack_size: usize,
-    /// `GORTDEBUG=schedtrace=N`: print the scheduler's state every N ms.
+    pub(crate) debug: Debug,
+}
+
+/// The `GORTDEBUG` settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Debug {
+    /// `schedtrace=N`: print the scheduler's state every N ms.
     pub(crate) schedtrace: Option<std::time::Duration>,
+    /// `preemptslice=N`: a goroutine that has run N ms is preempted.
+    pub(crate) preempt_slice: std::time::Duration,
+    /// `asyncpreemptoff=1`: no preemption by signal (checkpoints only).
+    pub(crate) async_preempt_off: bool,
+}
+
+impl Default for Debug {
+    fn default() -> Debug {
+        Debug {
+            schedtrace: None,
+            preempt_slice: std::time::Duration::from_millis(10),
+            async_preempt_off: false,
+        }
+    }
 }
 
 impl Config {
@@ -31,7 +53,7 @@ impl Config {
         Config {
             gomaxprocs: from_env("GOMAXPROCS", parse_procs).unwrap_or(ncpu),
             stack_size: from_env("GORT_STACK_SIZE", parse_stack_size).unwrap_or(DEFAULT_STACK_SIZE),
-            schedtrace: from_env("GORTDEBUG", parse_debug).flatten(),
+            debug: from_env("GORTDEBUG", parse_debug).unwrap_or_default(),
         }
     }
 }
@@ -59,29 +81,44 @@ fn parse_procs(s: &str) -> Result<usize, String> {
 }
 
 /// Parse `GORTDEBUG`: comma-separated `key=value` settings, as Go's
-/// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off). A setting that
-/// is unknown or malformed is reported and skipped; the others still apply.
-fn parse_debug(s: &str) -> Result<Option<std::time::Duration>, String> {
-    let mut schedtrace = None;
+/// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off),
+/// `preemptslice=N` (milliseconds, at least 1) and `asyncpreemptoff=0|1`. A
+/// setting that is unknown or malformed is reported and skipped; the others
+/// still apply.
+fn parse_debug(s: &str) -> Result<Debug, String> {
+    let mut debug = Debug::default();
     for setting in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
-        if let Err(why) = apply_debug(setting, &mut schedtrace) {
+        if let Err(why) = apply_debug(setting, &mut debug) {
             eprintln!("gort: ignoring GORTDEBUG setting {setting:?}: {why}");
         }
     }
-    Ok(schedtrace)
+    Ok(debug)
 }
 
-fn apply_debug(setting: &str, schedtrace: &mut Option<std::time::Duration>) -> Result<(), String> {
+fn apply_debug(setting: &str, debug: &mut Debug) -> Result<(), String> {
+    let millis = |v: &str| {
+        v.parse::<u64>()
+            .map_err(|_| "expected milliseconds".to_string())
+    };
     match setting.split_once('=') {
-        Some(("schedtrace", ms)) => {
-            let ms: u64 = ms
-                .parse()
-                .map_err(|_| "expected milliseconds".to_string())?;
-            *schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
-            Ok(())
+        Some(("schedtrace", v)) => {
+            let ms = millis(v)?;
+            debug.schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }
-        _ => Err("unknown setting (known: schedtrace=N)".into()),
+        Some(("preemptslice", v)) => match millis(v)? {
+            0 => return Err("the time slice must be at least 1 ms".into()),
+            ms => debug.preempt_slice = std::time::Duration::from_millis(ms),
+        },
+        Some(("asyncpreemptoff", "1")) => debug.async_preempt_off = true,
+        Some(("asyncpreemptoff", "0")) => debug.async_preempt_off = false,
+        Some(("asyncpreemptoff", _)) => return Err("expected 0 or 1".into()),
+        _ => {
+            return Err(
+                "unknown setting (known: schedtrace=N, preemptslice=N, asyncpreemptoff=0|1)".into(),
+            )
+        }
     }
+    Ok(())
 }
 
 /// Parse a stack size; rounded up to whole pages.
@@ -121,18 +158,26 @@ mod tests {
     }
 
     #[test]
-    fn gortdebug_takes_schedtrace_and_rejects_the_unknown() {
+    fn gortdebug_takes_its_settings_and_rejects_the_unknown() {
         let ms = std::time::Duration::from_millis;
-        assert_eq!(parse_debug("schedtrace=1000"), Ok(Some(ms(1000))));
-        assert_eq!(parse_debug("schedtrace=0"), Ok(None));
-        assert_eq!(parse_debug(""), Ok(None));
+        let trace = |s| parse_debug(s).unwrap().schedtrace;
+        assert_eq!(trace("schedtrace=1000"), Some(ms(1000)));
+        assert_eq!(trace("schedtrace=0"), None);
+        assert_eq!(parse_debug(""), Ok(Debug::default()));
         // Bad settings are reported and skipped; good ones still apply.
-        assert_eq!(parse_debug("schedtrace=soon"), Ok(None));
-        assert_eq!(parse_debug("gctrace=1,schedtrace=5"), Ok(Some(ms(5))));
-        assert!(apply_debug("schedtrace=soon", &mut None)
+        assert_eq!(trace("schedtrace=soon"), None);
+        assert_eq!(trace("gctrace=1,schedtrace=5"), Some(ms(5)));
+        let d = parse_debug("preemptslice=2,asyncpreemptoff=1").unwrap();
+        assert_eq!((d.preempt_slice, d.async_preempt_off), (ms(2), true));
+        assert_eq!(parse_debug("preemptslice=0").unwrap().preempt_slice, ms(10));
+        let mut d = Debug::default();
+        assert!(apply_debug("schedtrace=soon", &mut d)
             .unwrap_err()
             .contains("milliseconds"));
-        assert!(apply_debug("gctrace=1", &mut None)
+        assert!(apply_debug("asyncpreemptoff=yes", &mut d)
+            .unwrap_err()
+            .contains("0 or 1"));
+        assert!(apply_debug("gctrace=1", &mut d)
             .unwrap_err()
             .contains("unknown setting"));
     }

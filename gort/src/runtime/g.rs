@@ -320,12 +320,15 @@ impl G {
     }
 
     /// On the G: hand the thread back to the scheduler.
+    /// Its floating-point control state goes with it (fpu.rs).
     pub(crate) fn suspend(&self, why: super::coro::Switch) {
         let y = self.yielder.load(Relaxed);
+        let fp = super::fpu::Control::current();
         // SAFETY: only code running on this G calls suspend, after its
         // coroutine started and stored the yielder, which lives on the G's
         // own stack for as long as the coroutine runs.
         unsafe { &*y }.suspend(why);
+        fp.restore();
     }
 
     /// The G's code.

@@ -209,6 +209,7 @@ fn resume(p: &P, g: &G) -> Switch {
         let coro = Coro::new(stack, move |y| {
             // SAFETY: we are running on this G, so current_g is it and alive.
             let g = unsafe { &*context::current_g() };
+            super::fpu::Control::DEFAULT.restore();
             g.set_yielder(y);
             g.run(f);
         });

@@ -11,6 +11,7 @@ pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod deadlock;
 pub(crate) mod dump;
+pub(crate) mod fpu;
 pub(crate) mod g;
 pub(crate) mod gfn;
 pub(crate) mod global;
@@ -69,11 +70,10 @@ fn start() -> &'static Runtime {
         crate::overflow::install_handler(config.stack_size);
         crate::panic::install_hook();
         procs = Some(config.gomaxprocs);
-        let schedtrace = config.schedtrace;
         Runtime {
             sched: sched::Sched::new(),
             stacks: StackPool::new(config.stack_size),
-            sysmon: sysmon::Sysmon::new(schedtrace),
+            sysmon: sysmon::Sysmon::new(config.debug),
             timers: timer::Timers::new(),
             netpoll: netpoll::Netpoll::new(),
             goid: AtomicU64::new(1),

@@ -27,9 +27,10 @@ use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-/// A time slice (Go's `forcePreemptNS`).
-const TIME_SLICE: Duration = Duration::from_millis(10);
 const MIN_DELAY: Duration = Duration::from_micros(20);
+/// How long a P may sit in one blocking call with nothing queued before
+/// sysmon retakes it anyway (Go: 10 ms), so that it can back off.
+const SYSCALL_HOLD_MAX: Duration = Duration::from_millis(10);
 const MAX_DELAY: Duration = Duration::from_millis(10);
 /// Quiet rounds before sysmon starts backing off (Go: 50).
 const QUIET_ROUNDS: u32 = 50;
@@ -73,15 +74,20 @@ pub(crate) static PREEMPT_PENDING: AtomicUsize = AtomicUsize::new(0);
 pub(crate) struct Sysmon {
     /// `GORTDEBUG=schedtrace=N`: print a `SCHED` line this often.
     schedtrace: Option<Duration>,
+    /// A time slice (Go's `forcePreemptNS`, 10 ms; `GORTDEBUG=preemptslice`).
+    slice: Duration,
+
     thread: OnceLock<Thread>,
     /// Set while sysmon sleeps because every P is idle (Go's `sysmonwait`).
     sleeping: AtomicBool,
 }
 
 impl Sysmon {
-    pub(crate) fn new(schedtrace: Option<Duration>) -> Sysmon {
+    pub(crate) fn new(debug: crate::config::Debug) -> Sysmon {
         Sysmon {
-            schedtrace,
+            schedtrace: debug.schedtrace,
+            slice: debug.preempt_slice,
+
             thread: OnceLock::new(),
             sleeping: AtomicBool::new(false),
         }
@@ -272,7 +278,7 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         seen.schedtick = schedtick;
         seen.sched_since = now;
     }
-    let slice_over = now.duration_since(seen.sched_since) >= TIME_SLICE;
+    let slice_over = now.duration_since(seen.sched_since) >= rt().sysmon.slice;
     if status == P_RUNNING {
         if slice_over && !p.preempt.swap(true, Relaxed) {
             PREEMPT_PENDING.fetch_add(1, Relaxed);
@@ -296,7 +302,7 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
 /// is retaken anyway, so that it does not keep sysmon from backing off).
 fn retake_from_syscall(p: &'static P, held: Duration, slice_over: bool) -> bool {
     let sched = &rt().sched;
-    if !slice_over && p.runq.is_empty() && sched.has_spare_capacity() && held < TIME_SLICE {
+    if !slice_over && p.runq.is_empty() && sched.has_spare_capacity() && held < SYSCALL_HOLD_MAX {
         return false;
     }
     if !super::syscall::claim_for_retake(&p.status) {
