@@ -141,10 +141,25 @@ fn dumps_show_where_each_goroutine_blocked_and_who_started_it() {
             let mut buf = [0u8; 8];
             let _ = client.read(&mut buf); // site: tcp_read
         });
-        let udp = gort::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let udp = Arc::new(gort::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+        let u = udp.clone();
         gort::go!(move || {
             let mut buf = [0u8; 8];
-            let _ = udp.recv_from(&mut buf); // site: udp_recv
+            let _ = u.recv_from(&mut buf); // site: udp_recv
+        });
+        gort::time::sleep(Duration::from_millis(50)); // the first reader waits first
+        gort::go!(move || {
+            let mut buf = [0u8; 8];
+            let _ = udp.recv_from(&mut buf); // site: udp_second_reader
+        });
+        let (mut unix_a, _unix_b) = gort::net::UnixStream::pair().unwrap();
+        gort::go!(move || {
+            let mut buf = [0u8; 8];
+            let _ = unix_a.read_exact(&mut buf); // site: read_exact
+        });
+        gort::go!(|| {
+            let ticker = gort::time::Ticker::new(Duration::from_secs(3600));
+            ticker.recv(); // site: ticker
         });
         let forever = gort::spawn(|| gort::time::sleep(Duration::from_secs(3600)));
         gort::go!(move || {
@@ -177,6 +192,11 @@ fn dumps_show_where_each_goroutine_blocked_and_who_started_it() {
         ("accept", "IO wait"),
         ("tcp_read", "IO wait"),
         ("udp_recv", "IO wait"),
+        // Waits for its turn on the socket (as a Go reader waits on the
+        // conn's fdMutex), still shown at the user's call.
+        ("udp_second_reader", "sync.Mutex.Lock"),
+        ("read_exact", "IO wait"),
+        ("ticker", "chan receive"),
         ("join", "JoinHandle.join"),
     ];
     let mut missing = Vec::new();

@@ -239,6 +239,7 @@ impl Ticker {
 
     /// Wait for the next tick. After [`stop`](Ticker::stop) it waits
     /// forever, as a receive from a stopped Go ticker does.
+    #[track_caller]
     pub fn recv(&self) -> Instant {
         match self.rx.recv() {
             Ok(t) => t,

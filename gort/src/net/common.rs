@@ -27,6 +27,26 @@ macro_rules! stream_read_write {
                     std::io::Read::read_vectored(&mut s, bufs)
                 })
             }
+
+            /// std's default, written out so that a goroutine dump shows
+            /// the caller's line, not std's, for a read that waits.
+            #[track_caller]
+            fn read_exact(&mut self, mut buf: &mut [u8]) -> std::io::Result<()> {
+                while !buf.is_empty() {
+                    match std::io::Read::read(self, buf) {
+                        Ok(0) => {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                "failed to fill whole buffer",
+                            ))
+                        }
+                        Ok(n) => buf = &mut buf[n..],
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
+            }
         }
 
         impl std::io::Write for &$t {
@@ -42,6 +62,26 @@ macro_rules! stream_read_write {
                 self.fd.io(super::fd::Dir::Write, |mut s| {
                     std::io::Write::write_vectored(&mut s, bufs)
                 })
+            }
+
+            /// std's default, written out for goroutine dumps (see
+            /// `read_exact`).
+            #[track_caller]
+            fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+                while !buf.is_empty() {
+                    match std::io::Write::write(self, buf) {
+                        Ok(0) => {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::WriteZero,
+                                "failed to write whole buffer",
+                            ))
+                        }
+                        Ok(n) => buf = &buf[n..],
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
             }
 
             fn flush(&mut self) -> std::io::Result<()> {
@@ -62,6 +102,11 @@ macro_rules! stream_read_write {
             ) -> std::io::Result<usize> {
                 (&*self).read_vectored(bufs)
             }
+
+            #[track_caller]
+            fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+                (&*self).read_exact(buf)
+            }
         }
 
         impl std::io::Write for $t {
@@ -73,6 +118,11 @@ macro_rules! stream_read_write {
             #[track_caller]
             fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 (&*self).write_vectored(bufs)
+            }
+
+            #[track_caller]
+            fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+                (&*self).write_all(buf)
             }
 
             fn flush(&mut self) -> std::io::Result<()> {

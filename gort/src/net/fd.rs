@@ -97,10 +97,16 @@ impl<T: AsRawFd> PollFd<T> {
         let deadline = self.timeout(dir).map(|t| Instant::now() + t);
         let nonblocking = self.nonblocking.load(Relaxed);
         let on_goroutine = goroutine_id() != 0;
-        let _turn = (on_goroutine && !nonblocking).then(|| match dir {
-            Dir::Read => self.read_lock.lock(),
-            Dir::Write => self.write_lock.lock(),
-        });
+        // (Not `bool::then` with a closure: that would hide the caller's
+        // location from goroutine dumps while this waits for its turn.)
+        let _turn = if on_goroutine && !nonblocking {
+            Some(match dir {
+                Dir::Read => self.read_lock.lock(),
+                Dir::Write => self.write_lock.lock(),
+            })
+        } else {
+            None
+        };
         if dir == Dir::Read && on_goroutine {
             // This op may consume an edge that a drained read would wait for.
             self.drained.store(false, Relaxed);

@@ -17,7 +17,11 @@
 //! `blocked at` is the user's call of the gort API it waits in (every
 //! function between a blocking public API and `park` is `#[track_caller]`,
 //! which costs no more than a pointer argument); `created at` is its
-//! `go!`/`spawn` call and the goroutine that made it. A parked goroutine's
+//! `go!`/`spawn` call and the goroutine that made it (a goroutine started
+//! inside `gort::syscall` shows as started by a plain thread). Where the
+//! blocking call is made by library code — an iterator adapter over
+//! `rx.iter()`, `std::io::copy` on a socket — the site is that library's
+//! line. A parked goroutine's
 //! stack belongs to its coroutine, which nothing walks, so no deeper trace
 //! is shown. The wait starts on sysmon's coarse clock (no clock read on the
 //! park path), which is plenty for minutes. The states are read goroutine
@@ -71,7 +75,10 @@ pub fn stack() -> String {
         if i > 0 {
             out.push('\n');
         }
-        let since = u64::from(e.origin.wait_since) * unit;
+        // The stamp is rounded down and sysmon's clock lags: count from
+        // the end of its unit, so a wait is never shown as longer than it
+        // was (at most a unit shorter).
+        let since = (u64::from(e.origin.wait_since) + 1) * unit;
         let waited = e.parked.then(|| now.saturating_sub(since));
         out.push_str(&format_entry(e, waited));
     }

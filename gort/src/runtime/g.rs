@@ -140,6 +140,14 @@ pub(crate) struct G {
     locals: UnsafeCell<Option<Box<LocalMap>>>,
 }
 
+/// Where a goroutine was started (its `go!`/`spawn` call) and by which
+/// goroutine (0: a plain thread).
+#[derive(Clone, Copy)]
+pub(crate) struct Created {
+    pub(crate) at: &'static Location<'static>,
+    pub(crate) by: u64,
+}
+
 /// What a dump shows of a goroutine besides its id and state.
 pub(crate) struct Origin {
     /// Where it last parked, and when (`sysmon::coarse_now`).
@@ -172,8 +180,10 @@ impl Drop for LocalsBorrow<'_> {
 // SAFETY: `body` is accessed only by the M that runs the G, and a G runs on
 // at most one M at a time: it reaches an M only by being popped from exactly
 // one run queue (the park protocol above guarantees it is queued at most
-// once), with acquire/release ordering on the queue. All other fields are
-// atomics. The boxed function is `Send`; the coroutine is `Send` (coro.rs).
+// once), with acquire/release ordering on the queue. `locals` is touched
+// only by code running on the G (so by that same M), under the
+// `locals_borrowed` guard. All other fields are atomics. The function is
+// `Send`; the coroutine is `Send` (coro.rs).
 unsafe impl Sync for G {}
 // SAFETY: as above; all contents are Send.
 unsafe impl Send for G {}
@@ -211,10 +221,12 @@ impl G {
         self.wait_since.store(since, Relaxed);
     }
 
-    /// Record where this new goroutine was started, and by whom.
-    pub(crate) fn set_created(&self, site: &'static Location<'static>, by: u64) {
-        self.created_at.store(site_ptr(site), Relaxed);
-        self.created_by.store(by, Relaxed);
+    /// Record where this new goroutine was started, and by whom (before
+    /// it is registered or, reused, marked live: a dump never shows a new
+    /// id with the previous goroutine's origin).
+    pub(crate) fn set_created(&self, created: Created) {
+        self.created_at.store(site_ptr(created.at), Relaxed);
+        self.created_by.store(created.by, Relaxed);
     }
 
     /// Where it last parked and where it was started (for dumps).
@@ -257,7 +269,12 @@ impl G {
     /// # Safety
     /// No goroutine runs on this G and nobody but the caller and the allgs
     /// registry (which reads only atomics) references it.
-    pub(crate) unsafe fn reuse<F: FnOnce() + Send + 'static>(&self, id: u64, f: F) {
+    pub(crate) unsafe fn reuse<F: FnOnce() + Send + 'static>(
+        &self,
+        id: u64,
+        f: F,
+        created: Created,
+    ) {
         // SAFETY: the caller's contract: nobody else touches `body`.
         let body = unsafe { &mut *self.body.get() };
         debug_assert!(body.is_done());
@@ -266,7 +283,8 @@ impl G {
         self.yielder.store(std::ptr::null_mut(), Relaxed);
         self.wait_reason.store(0, Relaxed);
         // `wait_site`/`wait_since` are read only while the G is parked, and
-        // every park sets them; `new_goroutine` sets `created_*`.
+        // every park sets them.
+        self.set_created(created);
         let mut func = GFn::empty();
         func.set(f);
         *body = Body::New(func);

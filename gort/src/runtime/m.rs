@@ -199,7 +199,11 @@ fn resume(p: &P, g: &G) -> Switch {
     // SAFETY: this M runs `g` (execute holds it), so it alone touches body.
     let body = unsafe { g.body() };
     if let Body::New(_) = body {
-        debug_assert!(!body.is_done(), "a finished G was scheduled");
+        if body.is_done() {
+            // A runtime bug; running it would exit it twice and free the G
+            // twice (one pointer compare per goroutine start).
+            super::fatal("a finished goroutine was scheduled");
+        }
         let Body::New(f) = std::mem::replace(body, Body::DONE) else {
             unreachable!()
         };

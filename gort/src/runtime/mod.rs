@@ -100,24 +100,29 @@ pub(crate) fn fatal(msg: &str) -> ! {
 #[track_caller]
 pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
     let rt = rt();
-    let g = match context::current_p() {
+    let ctx = context::ctx();
+    let parent = ctx.map_or(std::ptr::null(), |c| c.curg.get());
+    // SAFETY: a non-null current G is the one this thread runs, alive.
+    let parent_id = unsafe { parent.as_ref() }.map_or(0, G::id);
+    let created = g::Created {
+        at: std::panic::Location::caller(),
+        by: parent_id,
+    };
+    let g = match ctx.and_then(|c| c.p.get()) {
         Some(p) => {
-            // SAFETY: current_p is held by this thread's M.
+            // SAFETY: the P is held by this thread's M.
             let local = unsafe { p.local() };
             let id = local.next_goid(&rt.goid);
             p.add_live(1);
-            local.new_g(&rt.sched, id, f)
+            local.new_g(&rt.sched, id, f, created)
         }
         None => {
             rt.outside_live.fetch_add(1, Relaxed);
-            rt.sched
-                .register_g(Arc::new(G::new(rt.goid.fetch_add(1, Relaxed), f)))
+            let g = G::new(rt.goid.fetch_add(1, Relaxed), f);
+            g.set_created(created);
+            rt.sched.register_g(Arc::new(g))
         }
     };
-    let parent = context::current_g();
-    // SAFETY: a non-null current G is the one this thread runs, alive.
-    let parent_id = unsafe { parent.as_ref() }.map_or(0, G::id);
-    g.set_created(std::panic::Location::caller(), parent_id);
     park::ready(g);
 }
 

@@ -131,6 +131,7 @@ impl PLocal {
         sched: &Sched,
         id: u64,
         f: F,
+        created: super::g::Created,
     ) -> Arc<G> {
         if self.gfree.is_empty() {
             sched.gfree_take_into(&mut self.gfree);
@@ -139,10 +140,14 @@ impl PLocal {
             Some(g) => {
                 // SAFETY: a G in a free pool runs no goroutine, and only the
                 // pool (now us) and allgs reference it (`free_g`).
-                unsafe { g.reuse(id, f) };
+                unsafe { g.reuse(id, f, created) };
                 g
             }
-            None => sched.register_g(Arc::new(G::new(id, f))),
+            None => {
+                let g = G::new(id, f);
+                g.set_created(created);
+                sched.register_g(Arc::new(g))
+            }
         }
     }
 

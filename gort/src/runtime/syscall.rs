@@ -45,7 +45,8 @@ use std::sync::atomic::Ordering::*;
 /// `f` costs two atomic operations. On a plain thread it just calls `f`.
 ///
 /// Inside `f` the code runs as on a plain thread: gort operations that
-/// wait block the thread, and `runtime::goroutine_id()` returns 0.
+/// wait block the thread, and `runtime::goroutine_id()` returns 0. The
+/// return is a preemption point, like a channel operation.
 pub fn syscall<R>(f: impl FnOnce() -> R) -> R {
     let Some(ctx) = context::ctx() else {
         return f();
@@ -60,6 +61,9 @@ pub fn syscall<R>(f: impl FnOnce() -> R) -> R {
     enter(ctx, p);
     let r = catch_unwind(AssertUnwindSafe(f));
     exit(ctx, g, p);
+    // A preemption point, as the return to Go code is in Go: a goroutine
+    // that loops over blocking calls still ends its time slice.
+    super::sysmon::checkpoint();
     match r {
         Ok(r) => r,
         Err(panic) => resume_unwind(panic),

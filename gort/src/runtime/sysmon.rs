@@ -282,6 +282,11 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
     if status == P_RUNNING {
         if slice_over && !p.preempt.swap(true, Relaxed) {
             PREEMPT_PENDING.fetch_add(1, Relaxed);
+            // It may have gone idle since its status was read, having
+            // cleared its flag already: then nobody else would.
+            if p.status.load(Acquire) != P_RUNNING {
+                clear_preempt(p);
+            }
         }
         return false;
     }
