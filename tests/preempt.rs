@@ -60,3 +60,39 @@ mod fp_control {
         assert_eq!(leaks, 0, "rounding modes leaked between goroutines");
     }
 }
+
+/// Run the hog fixture on one P with `arg`; its stdout and exit code.
+fn hog(arg: &str, env: &[(&str, &str)]) -> (String, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fixture-hog"))
+        .arg(arg)
+        .env("GOMAXPROCS", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("fixture runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// On one P, a goroutine spinning in a `#[gort::preemptible]` loop that
+/// calls nothing is stopped by signal at the end of each time slice, so a
+/// sleeping goroutine wakes, twenty times over.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn a_preemptible_hog_does_not_starve_a_sleeper() {
+    let (out, code) = hog("preemptible", &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("woke 20 times"), "{out}");
+}
+
+/// The controls: the same loop without the attribute cannot be stopped (the
+/// fixture's watchdog reports the sleeper starved), and neither can the
+/// preemptible one with the signal path turned off.
+#[test]
+fn without_the_attribute_or_the_signal_the_hog_starves_the_sleeper() {
+    let (out, code) = hog("plain", &[]);
+    assert_eq!((code, out.trim()), (Some(3), "starved"));
+    let (out, code) = hog("preemptible", &[("GORTDEBUG", "asyncpreemptoff=1")]);
+    assert_eq!((code, out.trim()), (Some(3), "starved"));
+}

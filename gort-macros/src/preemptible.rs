@@ -10,6 +10,10 @@
 //! run by an executor, not goroutine code. Written on a `const` or `async` fn itself, it
 //! is an error.
 //!
+//! Each function is also made `#[inline(never)]` (unless it says otherwise with its own
+//! `#[inline]`): code inlined into a caller lands in the caller's section, where no
+//! signal may stop it.
+//!
 //! No checkpoint goes on loop back-edges: the signal path stops call-free loops, and a
 //! check per iteration would cost tight loops far more than one per call.
 
@@ -129,6 +133,11 @@ fn make_preemptible(attrs: &mut Vec<Attribute>, block: &mut Block) -> syn::Resul
             unsafe(link_section = #SECTION)
         )]
     });
+    // Inlined into a caller, the code would land in the caller's section,
+    // out of the signal's reach; a user's own `#[inline]` choice stands.
+    if !attrs.iter().any(|a| a.path().is_ident("inline")) {
+        attrs.push(syn::parse_quote!(#[inline(never)]));
+    }
     let checkpoint: syn::Stmt = syn::parse_quote! { ::gort::checkpoint(); };
     block.stmts.insert(0, checkpoint);
     Ok(())

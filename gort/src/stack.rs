@@ -147,6 +147,27 @@ pub(crate) fn guard_page_owner(addr: usize) -> Option<u64> {
     None
 }
 
+/// The usable range `[lo, hi)` of the goroutine stack slot that contains
+/// `addr`, if any (for the preemption signal handler: loads only).
+pub(crate) fn stack_slot_bounds(addr: usize) -> Option<(usize, usize)> {
+    let n = SLAB_COUNT.load(Acquire);
+    for entry in &SLAB_TABLE[..n] {
+        let info = entry.load(Acquire) as *const SlabInfo;
+        if info.is_null() {
+            continue;
+        }
+        // SAFETY: non-null entries point to leaked, never-freed SlabInfos.
+        let info = unsafe { &*info };
+        let end = info.base + info.slot_size * SLAB_STACKS;
+        if addr < info.base || addr >= end {
+            continue;
+        }
+        let slot_base = info.base + (addr - info.base) / info.slot_size * info.slot_size;
+        return Some((slot_base + page_size(), slot_base + info.slot_size));
+    }
+    None
+}
+
 pub(crate) fn page_size() -> usize {
     static PAGE: AtomicUsize = AtomicUsize::new(0);
     match PAGE.load(Relaxed) {

@@ -20,7 +20,7 @@ use super::g::{Body, G};
 use super::p::{self, P};
 use super::rt;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
 
@@ -39,10 +39,20 @@ pub(crate) struct M {
     next_p: AtomicPtr<P>,
     /// Whether the M wakes as a spinning M (already counted in nmspinning).
     wake_spinning: AtomicBool,
-    /// The G this M is running (null between Gs), for goroutine dumps.
-    /// On a cache line of its own: only this M writes it, twice per G it
-    /// runs, and other threads' wake-ups touch the fields above.
-    pub(crate) running: crossbeam_utils::CachePadded<AtomicPtr<G>>,
+    /// What this M is running, for goroutine dumps and preemption. On a
+    /// cache line of its own: only this M writes it, twice per G it runs,
+    /// and other threads' wake-ups touch the fields above.
+    pub(crate) running: crossbeam_utils::CachePadded<Running>,
+    /// This M's thread, for the preemption signal (set at thread start;
+    /// Ms never exit, so it stays valid).
+    pub(crate) pthread: AtomicUsize,
+}
+
+/// The G an M runs (null between Gs) and the id + 1 of the P it runs it on
+/// (0 between Gs).
+pub(crate) struct Running {
+    pub(crate) g: AtomicPtr<G>,
+    pub(crate) p: AtomicUsize,
 }
 
 impl M {
@@ -52,7 +62,11 @@ impl M {
             thread: OnceLock::new(),
             next_p: AtomicPtr::new(p as *const P as *mut P),
             wake_spinning: AtomicBool::new(spinning),
-            running: crossbeam_utils::CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
+            running: crossbeam_utils::CachePadded::new(Running {
+                g: AtomicPtr::new(std::ptr::null_mut()),
+                p: AtomicUsize::new(0),
+            }),
+            pthread: AtomicUsize::new(0),
         }));
         rt().sched.register_m(m);
         let spawned = std::thread::Builder::new()
@@ -72,6 +86,9 @@ impl M {
 
     fn main(&'static self) {
         let _ = self.thread.set(std::thread::current());
+        // SAFETY: pthread_self has no preconditions.
+        self.pthread
+            .store(unsafe { libc::pthread_self() } as usize, Release);
         // An M started by sysmon inherits its 1 µs timer slack: restore
         // the default (0 means "the default") for its epoll and futex waits.
         // SAFETY: PR_SET_TIMERSLACK only changes this thread's slack.
@@ -138,9 +155,12 @@ fn execute(ctx: &MCtx, g: Arc<G>, inherit: bool) {
     loop {
         // Published for goroutine dumps, on a cache line of the M's own
         // (the G's line is touched by wakers on other cores).
-        ctx.m.running.store(Arc::as_ptr(&g) as *mut G, Relaxed);
-        let switch = resume(ctx.p.get().expect("execute needs a P"), &g);
-        ctx.m.running.store(std::ptr::null_mut(), Relaxed);
+        let p = ctx.p.get().expect("execute needs a P");
+        ctx.m.running.g.store(Arc::as_ptr(&g) as *mut G, Relaxed);
+        ctx.m.running.p.store(p.id + 1, Relaxed);
+        let switch = resume(p, &g);
+        ctx.m.running.p.store(0, Relaxed);
+        ctx.m.running.g.store(std::ptr::null_mut(), Relaxed);
         match switch {
             Switch::Yield => {
                 // The P it yields on: not `p` if a blocking call in between

@@ -7,6 +7,8 @@
 //! `polldesc`, `netpoll`) → the small seam everything that blocks is built on
 //! (`park`: park the current G with a reason, make a G runnable).
 
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub(crate) mod asyncpreempt;
 pub(crate) mod context;
 pub(crate) mod coro;
 pub(crate) mod deadlock;
@@ -69,6 +71,10 @@ fn start() -> &'static Runtime {
         let config = Config::from_env();
         crate::overflow::install_handler(config.stack_size);
         crate::panic::install_hook();
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        if !config.debug.async_preempt_off {
+            asyncpreempt::install();
+        }
         procs = Some(config.gomaxprocs);
         Runtime {
             sched: sched::Sched::new(),

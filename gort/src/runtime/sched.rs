@@ -488,9 +488,20 @@ impl Sched {
         self.allm
             .lock()
             .iter()
-            .map(|m| m.running.load(Relaxed) as *const G)
+            .map(|m| m.running.g.load(Relaxed) as *const G)
             .filter(|g| !g.is_null())
             .collect()
+    }
+
+    /// The thread of the M running a goroutine on `p`, if any (for the
+    /// preemption signal; it may have moved on by the time it is used).
+    pub(crate) fn m_running(&self, p: &P) -> Option<libc::pthread_t> {
+        self.allm
+            .lock()
+            .iter()
+            .find(|m| m.running.p.load(Relaxed) == p.id + 1)
+            .map(|m| m.pthread.load(std::sync::atomic::Ordering::Acquire) as libc::pthread_t)
+            .filter(|&t| t != 0)
     }
 
     /// Record a newly allocated G in allgs; returns it.
