@@ -108,6 +108,7 @@ impl<T> ResultSlot<T> {
     }
 
     /// Store the goroutine's result and wake the joiner, if one waits.
+    #[inline(never)]
     pub(crate) fn fill(&self, result: std::thread::Result<T>) {
         let waiter = {
             let mut state = self.state.lock();
@@ -121,6 +122,7 @@ impl<T> ResultSlot<T> {
 
     /// Park until the result is there, and take it.
     #[track_caller]
+    #[inline(never)]
     pub(crate) fn wait(&self) -> std::thread::Result<T> {
         loop {
             {
@@ -134,11 +136,13 @@ impl<T> ResultSlot<T> {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn is_filled(&self) -> bool {
         self.state.lock().result.is_some()
     }
 
     /// The result, if it is there and nobody took it.
+    #[inline(never)]
     pub(crate) fn take(&self) -> Option<std::thread::Result<T>> {
         self.state.lock().result.take()
     }

@@ -147,6 +147,7 @@ impl<T: Send> Sender<T> {
     /// Send `v`, waiting for room (or, unbuffered, for a receiver).
     /// `Err` returns the value if the channel is closed.
     #[track_caller]
+    #[inline(never)]
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
         self.send_until(v, None)
             .map_err(|e| SendError(e.into_inner()))
@@ -158,6 +159,7 @@ impl<T: Send> Sender<T> {
     /// spinning on `try_send` lets the others on its P run once its time
     /// slice is used up. So, as across a blocking `send`, do not hold a
     /// `std::sync::MutexGuard` or a thread-local borrow across it.
+    #[inline(never)]
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -169,6 +171,7 @@ impl<T: Send> Sender<T> {
 
     /// Send `v`, waiting at most `d`.
     #[track_caller]
+    #[inline(never)]
     pub fn send_timeout(&self, v: T, d: Duration) -> Result<(), SendTimeoutError<T>> {
         self.send_until(v, Some(crate::time::deadline_after(d)))
     }
@@ -176,6 +179,7 @@ impl<T: Send> Sender<T> {
     /// Send `v`, waiting until `deadline` at the latest (crossbeam-channel's
     /// `send_deadline`).
     #[track_caller]
+    #[inline(never)]
     pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         self.send_until(v, Some(deadline))
     }
@@ -184,6 +188,7 @@ impl<T: Send> Sender<T> {
     /// `select { case ch <- v: case <-ctx.Done(): }`, and like it, when both
     /// are ready either may win. The value comes back in the error.
     #[track_caller]
+    #[inline(never)]
     pub fn send_ctx(&self, v: T, ctx: &crate::context::Context) -> Result<(), SendCtxError<T>> {
         let mut send = SendCase::new(Some(self), v);
         let mut done = RecvCase::new(Some(ctx.done()));
@@ -225,6 +230,7 @@ impl<T: Send> Sender<T> {
     /// Close the channel: receivers drain what is buffered, then get
     /// `Err(RecvError)`; senders get their values back. Returns true if this
     /// call closed it (Go panics on a second close; gort returns false).
+    #[inline(never)]
     pub fn close(&self) -> bool {
         close(&self.chan, false)
     }
@@ -234,6 +240,7 @@ impl<T: Send> Receiver<T> {
     /// Receive a value, waiting for one. `Err` once the channel is closed
     /// and drained.
     #[track_caller]
+    #[inline(never)]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.recv_until(None).map_err(|_| RecvError)
     }
@@ -244,6 +251,7 @@ impl<T: Send> Receiver<T> {
     /// spinning on `try_recv` (or `try_iter`) lets the others on its P run
     /// once its time slice is used up. So, as across a blocking `recv`, do
     /// not hold a `std::sync::MutexGuard` or a thread-local borrow across it.
+    #[inline(never)]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         crate::checkpoint();
         let mut st = self.chan.lock();
@@ -255,6 +263,7 @@ impl<T: Send> Receiver<T> {
 
     /// Receive a value, waiting at most `d`.
     #[track_caller]
+    #[inline(never)]
     pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(crate::time::deadline_after(d)))
     }
@@ -262,6 +271,7 @@ impl<T: Send> Receiver<T> {
     /// Receive a value, waiting until `deadline` at the latest
     /// (crossbeam-channel's `recv_deadline`).
     #[track_caller]
+    #[inline(never)]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(deadline))
     }
@@ -270,6 +280,7 @@ impl<T: Send> Receiver<T> {
     /// `select { case v := <-ch: case <-ctx.Done(): }`, and like it, when
     /// both are ready either may win.
     #[track_caller]
+    #[inline(never)]
     pub fn recv_ctx(&self, ctx: &crate::context::Context) -> Result<T, RecvCtxError> {
         let mut recv = RecvCase::new(Some(self));
         let mut done = RecvCase::new(Some(ctx.done()));
@@ -353,6 +364,7 @@ macro_rules! state_queries {
     ($end:ident) => {
         impl<T: Send> $end<T> {
             /// Values buffered now.
+            #[inline(never)]
             pub fn len(&self) -> usize {
                 self.chan.lock().len()
             }
@@ -379,6 +391,7 @@ macro_rules! state_queries {
             }
 
             /// Whether the channel is closed (values may still be buffered).
+            #[inline(never)]
             pub fn is_closed(&self) -> bool {
                 self.chan.lock().is_closed()
             }

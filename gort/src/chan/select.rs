@@ -273,6 +273,7 @@ const INLINE_CASES: usize = 8;
 /// Run a select over `cases`: `Some(i)` when case `i` completed, `None`
 /// when there is a default and nothing was ready.
 #[track_caller]
+#[inline(never)]
 pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     crate::checkpoint();
     // The poll order and the lock order, side by side in one buffer.
@@ -327,6 +328,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
 
 /// `select! {}`: block forever.
 #[track_caller]
+#[inline(never)]
 pub fn select_forever() -> ! {
     loop {
         park(WaitReason::SelectNoCases);

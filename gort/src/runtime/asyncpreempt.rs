@@ -24,8 +24,13 @@
 //!    when resumed, restores everything and jumps back. Anywhere else the
 //!    handler does nothing: the flag stays set, the next checkpoint
 //!    honours it and sysmon signals again next round (signals do not queue).
-//! 3. The runtime's own entry points are `#[inline(never)]` and carry no
-//!    attribute, so none of its code lands in the section.
+//! 3. None of the runtime's code lands in the section: it carries no
+//!    attribute, and the entry points a preemptible function may call that
+//!    would otherwise be inlined into it — the generic ones, instantiated
+//!    in the caller's crate: channel operations, `select`, spawning and
+//!    joining — are `#[inline(never)]`. (Stopped inside a channel's spin
+//!    lock, a goroutine would leave every other one spinning on it; inside
+//!    a spawn, it would resume pushing onto a P it no longer holds.)
 //!
 //! # What may be interrupted, and what that forbids
 //! Only instructions of `#[gort::preemptible]` functions (and what the

@@ -104,6 +104,7 @@ pub(crate) fn fatal(msg: &str) -> ! {
 /// queue. Dumps show the caller's location (the user's `go!`/`spawn`:
 /// those are `#[track_caller]` too) as where it was created.
 #[track_caller]
+#[inline(never)]
 pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
     let rt = rt();
     let ctx = context::ctx();

@@ -148,6 +148,8 @@ struct Seen {
     sched_since: Instant,
     syscalltick: u32,
     syscall_since: Instant,
+    /// When this slice's goroutine was last sent the preemption signal.
+    signalled: Option<Instant>,
 }
 
 fn run() {
@@ -281,11 +283,13 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         sched_since: now,
         syscalltick: p.syscalltick.load(Relaxed),
         syscall_since: now,
+        signalled: None,
     });
     let schedtick = p.schedtick.load(Relaxed);
     if seen.schedtick != schedtick {
         seen.schedtick = schedtick;
         seen.sched_since = now;
+        seen.signalled = None;
     }
     let slice_over = now.duration_since(seen.sched_since) >= rt().sysmon.slice;
     if status == P_RUNNING {
@@ -297,10 +301,16 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
                 clear_preempt(p);
             }
         }
-        if slice_over && p.preempt.load(Relaxed) {
-            // Every round until it is honoured: the goroutine may be in a
-            // loop with no checkpoint, and a signal that found it at an
-            // unsafe point is not queued.
+        let slice = rt().sysmon.slice;
+        let due = seen
+            .signalled
+            .is_none_or(|t| now.duration_since(t) >= slice / 2);
+        if slice_over && due && p.preempt.load(Relaxed) {
+            // Again every half slice until it is honoured: the goroutine
+            // may be in a loop with no checkpoint, and a signal that found
+            // it at an unsafe point is not queued. (Not every round: code
+            // outside the section refuses each one, ~2 µs a signal.)
+            seen.signalled = Some(now);
             #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
             super::asyncpreempt::poke(p);
         }
