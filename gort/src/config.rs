@@ -4,7 +4,9 @@
 //! `GORTDEBUG` (Go's `GODEBUG` for the scheduler: `schedtrace=N` prints a
 //! `SCHED` line every N ms; `preemptslice=N` sets the time slice after which
 //! a running goroutine is preempted, in ms (default 10, Go's); and
-//! `asyncpreemptoff=1` turns preemption by signal off, leaving checkpoints).
+//! `asyncpreemptoff=1` turns preemption by signal off, leaving checkpoints;
+//! `asyncpreemptfault=gpr|vector` breaks what a preemption restores, only so
+//! that the register-integrity tests can show they would catch it).
 //!
 //! An invalid value is reported on stderr and the default used, as Go ignores
 //! a malformed GOMAXPROCS.
@@ -35,6 +37,9 @@ pub(crate) struct Debug {
     pub(crate) preempt_slice: std::time::Duration,
     /// `asyncpreemptoff=1`: no preemption by signal (checkpoints only).
     pub(crate) async_preempt_off: bool,
+    /// `asyncpreemptfault=gpr|vector`: corrupt the registers a preemption
+    /// restores (0: no; 1: general; 2: vector). For negative controls.
+    pub(crate) async_preempt_fault: u8,
 }
 
 impl Default for Debug {
@@ -43,6 +48,7 @@ impl Default for Debug {
             schedtrace: None,
             preempt_slice: std::time::Duration::from_millis(10),
             async_preempt_off: false,
+            async_preempt_fault: 0,
         }
     }
 }
@@ -112,6 +118,9 @@ fn apply_debug(setting: &str, debug: &mut Debug) -> Result<(), String> {
         Some(("asyncpreemptoff", "1")) => debug.async_preempt_off = true,
         Some(("asyncpreemptoff", "0")) => debug.async_preempt_off = false,
         Some(("asyncpreemptoff", _)) => return Err("expected 0 or 1".into()),
+        Some(("asyncpreemptfault", "gpr")) => debug.async_preempt_fault = 1,
+        Some(("asyncpreemptfault", "vector")) => debug.async_preempt_fault = 2,
+        Some(("asyncpreemptfault", _)) => return Err("expected gpr or vector".into()),
         _ => {
             return Err(
                 "unknown setting (known: schedtrace=N, preemptslice=N, asyncpreemptoff=0|1)".into(),

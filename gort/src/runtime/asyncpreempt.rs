@@ -217,13 +217,71 @@ fn in_ptext(pc: usize) -> bool {
     start <= pc && pc < stop
 }
 
-/// Called by the trampoline on the goroutine's stack, every register saved:
+/// Called by the trampoline on the goroutine's stack, every register saved
+/// (`gprs`: the 14 general registers, r15 first; `xsave`: the XSAVE area):
 /// give up the P as a checkpoint would (the goroutine goes to the global
 /// queue). `extern "C"`: a panic here aborts rather than unwind through the
 /// trampoline. Not in the section (no attribute), never inlined anywhere.
 #[inline(never)]
-extern "C" fn park() {
+extern "C" fn park(gprs: *mut u64, xsave: *mut u8) {
+    let before = this_thread();
     super::park::preempt();
+    if this_thread() != before {
+        MIGRATED.fetch_add(1, Relaxed);
+    }
+    match FAULT.load(Relaxed) {
+        Fault::NONE => {}
+        // SAFETY: the trampoline passes its own save areas, which stay valid
+        // until it restores from them after this returns.
+        fault => unsafe { inject(fault, gprs, xsave) },
+    }
+}
+
+/// The calling thread (out of line: it reads a thread-local; we are not in
+/// the section here).
+#[inline(never)]
+fn this_thread() -> libc::pthread_t {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() }
+}
+
+/// `GORTDEBUG=asyncpreemptfault=…`: break what the trampoline restores,
+/// so that the register-integrity tests can show they fail when it is
+/// wrong (their negative controls). Never set otherwise.
+pub(crate) struct Fault;
+
+impl Fault {
+    pub(crate) const NONE: u8 = 0;
+    /// Flip the low bit of every saved general register but rbp.
+    pub(crate) const GPR: u8 = 1;
+    /// Flip the low bit of the saved XMM0–XMM15 (their low lanes).
+    pub(crate) const VECTOR: u8 = 2;
+}
+
+static FAULT: AtomicU8 = AtomicU8::new(Fault::NONE);
+/// Resumptions on another thread than the one preempted.
+pub(crate) static MIGRATED: AtomicU64 = AtomicU64::new(0);
+
+/// Set by the runtime at start from `GORTDEBUG`.
+pub(crate) fn set_fault(fault: u8) {
+    FAULT.store(fault, Relaxed);
+}
+
+/// # Safety
+/// `gprs` points at the 14 saved general registers, `xsave` at the XSAVE
+/// area (whose legacy region holds XMM0–15 at byte 160).
+unsafe fn inject(fault: u8, gprs: *mut u64, xsave: *mut u8) {
+    if fault == Fault::GPR {
+        for i in 0..14 {
+            // SAFETY: 14 slots, per the caller's contract.
+            unsafe { *gprs.add(i) ^= 1 };
+        }
+    } else if fault == Fault::VECTOR {
+        for i in 0..16 {
+            // SAFETY: XMMi's low byte in the legacy region, per the contract.
+            unsafe { *xsave.add(160 + 16 * i) ^= 1 };
+        }
+    }
 }
 
 /// What XSAVE saves and how large the area is, from CPUID.

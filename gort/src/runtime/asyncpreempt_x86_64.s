@@ -15,6 +15,9 @@
 // and returns to the interrupted PC with `ret 128`, which also drops the red
 // zone gap, leaving rsp exactly as it was interrupted.
 //
+// Saved layout, from rbp up: r15 r14 r13 r12 r11 r10 r9 r8 rdi rsi rdx rcx
+// rbx rax, flags, rbp, the interrupted PC; the XSAVE area is at rsp.
+//
 // Operands: {park} the Rust park function; {size}, {mask_lo}, {mask_hi},
 // {compact} the XSAVE parameters computed once from CPUID (asyncpreempt.rs).
 
@@ -73,6 +76,8 @@ gort_async_preempt:
     jmp 3f
 2:  xsave64 [rsp]                      // standard form otherwise
 3:  cld                                // Rust code expects DF = 0
+    mov rdi, rbp                       // park(saved registers, XSAVE area): only the
+    mov rsi, rsp                       // GORTDEBUG fault injection looks at them
     call {park}                        // suspend; returns once resumed (rsp is 16-aligned)
     mov eax, dword ptr [rip + {mask_lo}]
     mov edx, dword ptr [rip + {mask_hi}]

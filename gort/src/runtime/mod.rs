@@ -73,6 +73,7 @@ fn start() -> &'static Runtime {
         crate::panic::install_hook();
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
         if !config.debug.async_preempt_off {
+            asyncpreempt::set_fault(config.debug.async_preempt_fault);
             asyncpreempt::install();
         }
         procs = Some(config.gomaxprocs);
@@ -131,6 +132,33 @@ pub(crate) fn new_goroutine<F: FnOnce() + Send + 'static>(f: F) {
         }
     };
     park::ready(g);
+}
+
+/// Counts of preemptions by signal, since the program started (for
+/// diagnostics and tests; cooperative preemptions at checkpoints are not
+/// counted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PreemptStats {
+    /// Goroutines stopped by the preemption signal inside a
+    /// `#[gort::preemptible]` function.
+    pub by_signal: u64,
+    /// Of those, how many resumed on another OS thread.
+    pub resumed_on_another_thread: u64,
+}
+
+/// How many goroutines the preemption signal has stopped so far (always
+/// zeros where there is no signal path: off x86_64 Linux, or with
+/// `GORTDEBUG=asyncpreemptoff=1`).
+pub fn preempt_stats() -> PreemptStats {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    {
+        PreemptStats {
+            by_signal: asyncpreempt::COUNT.load(Relaxed),
+            resumed_on_another_thread: asyncpreempt::MIGRATED.load(Relaxed),
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    PreemptStats::default()
 }
 
 /// The number of goroutines that exist: started and not yet returned
