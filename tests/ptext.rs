@@ -50,7 +50,11 @@ fn check_ptext(binary: &str) -> Result<usize, Vec<String>> {
 /// no thread-local access, and the section is really there.
 #[test]
 fn preemptible_code_in_this_workspace_touches_no_thread_local() {
-    for bin in [env!("CARGO_BIN_EXE_fixture-hog")] {
+    for bin in [
+        env!("CARGO_BIN_EXE_fixture-hog"),
+        env!("CARGO_BIN_EXE_fixture-regs"),
+        env!("CARGO_BIN_EXE_fixture-soak"),
+    ] {
         match check_ptext(bin) {
             Ok(n) => assert!(n > 0, "{bin}: empty gort_ptext section"),
             Err(bad) => panic!(

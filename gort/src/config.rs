@@ -3,7 +3,8 @@
 //! per goroutine; a `K`/`M` suffix multiplies by 1024 / 1024²) and
 //! `GORTDEBUG` (Go's `GODEBUG` for the scheduler: `schedtrace=N` prints a
 //! `SCHED` line every N ms; `preemptslice=N` sets the time slice after which
-//! a running goroutine is preempted, in ms (default 10, Go's); and
+//! a running goroutine is preempted, in ms or with a `us` suffix (default
+//! 10 ms, Go's); and
 //! `asyncpreemptoff=1` turns preemption by signal off, leaving checkpoints;
 //! `asyncpreemptfault=gpr|vector` breaks what a preemption restores, only so
 //! that the register-integrity tests can show they would catch it).
@@ -88,7 +89,8 @@ fn parse_procs(s: &str) -> Result<usize, String> {
 
 /// Parse `GORTDEBUG`: comma-separated `key=value` settings, as Go's
 /// `GODEBUG`. Known: `schedtrace=N` (milliseconds; 0 = off),
-/// `preemptslice=N` (milliseconds, at least 1) and `asyncpreemptoff=0|1`. A
+/// `preemptslice=N` (milliseconds, or `Nus`; at least 100 µs) and
+/// `asyncpreemptoff=0|1`. A
 /// setting that is unknown or malformed is reported and skipped; the others
 /// still apply.
 fn parse_debug(s: &str) -> Result<Debug, String> {
@@ -111,10 +113,16 @@ fn apply_debug(setting: &str, debug: &mut Debug) -> Result<(), String> {
             let ms = millis(v)?;
             debug.schedtrace = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }
-        Some(("preemptslice", v)) => match millis(v)? {
-            0 => return Err("the time slice must be at least 1 ms".into()),
-            ms => debug.preempt_slice = std::time::Duration::from_millis(ms),
-        },
+        Some(("preemptslice", v)) => {
+            let slice = match v.strip_suffix("us") {
+                Some(us) => std::time::Duration::from_micros(millis(us)?),
+                None => std::time::Duration::from_millis(millis(v.trim_end_matches("ms"))?),
+            };
+            if slice < std::time::Duration::from_micros(100) {
+                return Err("the time slice must be at least 100us".into());
+            }
+            debug.preempt_slice = slice;
+        }
         Some(("asyncpreemptoff", "1")) => debug.async_preempt_off = true,
         Some(("asyncpreemptoff", "0")) => debug.async_preempt_off = false,
         Some(("asyncpreemptoff", _)) => return Err("expected 0 or 1".into()),
@@ -179,6 +187,19 @@ mod tests {
         let d = parse_debug("preemptslice=2,asyncpreemptoff=1").unwrap();
         assert_eq!((d.preempt_slice, d.async_preempt_off), (ms(2), true));
         assert_eq!(parse_debug("preemptslice=0").unwrap().preempt_slice, ms(10));
+        let us = std::time::Duration::from_micros;
+        assert_eq!(
+            parse_debug("preemptslice=250us").unwrap().preempt_slice,
+            us(250)
+        );
+        assert_eq!(
+            parse_debug("preemptslice=3ms").unwrap().preempt_slice,
+            ms(3)
+        );
+        assert_eq!(
+            parse_debug("preemptslice=50us").unwrap().preempt_slice,
+            ms(10)
+        );
         let mut d = Debug::default();
         assert!(apply_debug("schedtrace=soon", &mut d)
             .unwrap_err()
