@@ -40,3 +40,4 @@ example!(channels_tour, "../examples/channels_tour.rs");
 example!(select_tour, "../examples/select_tour.rs");
 example!(toolkit_tour, "../examples/toolkit_tour.rs");
 example!(blocking_io, "../examples/blocking_io.rs");
+example!(preemption, "../examples/preemption.rs");

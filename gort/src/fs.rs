@@ -104,13 +104,25 @@ impl From<std::fs::File> for File {
     }
 }
 
+/// Retry a call the preemption signal (SIGURG, `SA_RESTART`) interrupted
+/// before it did anything, as Go's os package does: such an `EINTR` is the
+/// runtime's business, not the caller's.
+fn retry_eintr<R>(mut call: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
 impl Read for &File {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        syscall(|| (&self.inner).read(buf))
+        syscall(|| retry_eintr(|| (&self.inner).read(buf)))
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        syscall(|| (&self.inner).read_vectored(bufs))
+        syscall(|| retry_eintr(|| (&self.inner).read_vectored(bufs)))
     }
 
     fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
@@ -120,11 +132,11 @@ impl Read for &File {
 
 impl Write for &File {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        syscall(|| (&self.inner).write(buf))
+        syscall(|| retry_eintr(|| (&self.inner).write(buf)))
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        syscall(|| (&self.inner).write_vectored(bufs))
+        syscall(|| retry_eintr(|| (&self.inner).write_vectored(bufs)))
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -134,7 +146,7 @@ impl Write for &File {
 
 impl Seek for &File {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        syscall(|| (&self.inner).seek(pos))
+        syscall(|| retry_eintr(|| (&self.inner).seek(pos)))
     }
 }
 
