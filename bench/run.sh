@@ -58,6 +58,8 @@ parked          100000     $PROCS
 sleepers        1000000    $PROCS
 handoff         200        1
 handoff-fresh   200        1           handoff   fresh
+preemptwake     200        1
+fib             32         1
 "
 # `run.sh scale`: how throughput per P holds up as Ps are added. On this
 # project's 2-core machine it can only fall past 2 Ps; on a bigger machine
