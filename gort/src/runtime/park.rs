@@ -225,6 +225,7 @@ pub(crate) fn ready(g: Arc<G>) {
         None => {
             sched.global_put(g);
             sched.wakep();
+            rt().sysmon.woke_without_p();
         }
     }
 }
@@ -239,6 +240,7 @@ pub(crate) fn ready_all(gs: impl IntoIterator<Item = Arc<G>>) {
         for g in gs {
             sched.global_put(g);
             sched.wakep();
+            rt().sysmon.woke_without_p();
         }
         return;
     };

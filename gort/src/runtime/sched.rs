@@ -286,6 +286,11 @@ impl Sched {
 
     /// Whether an M spins or a P is idle (so a P in a syscall with no
     /// queued work need not be retaken yet).
+    /// Whether some P is idle now (a racy hint).
+    pub(crate) fn has_idle_p(&self) -> bool {
+        self.counts.npidle.load(Relaxed) > 0
+    }
+
     pub(crate) fn has_spare_capacity(&self) -> bool {
         self.counts.nmspinning.load(Relaxed) + self.counts.npidle.load(Relaxed) > 0
     }

@@ -80,6 +80,9 @@ pub(crate) struct Sysmon {
     thread: OnceLock<Thread>,
     /// Set while sysmon sleeps because every P is idle (Go's `sysmonwait`).
     sleeping: AtomicBool,
+    /// A goroutine was made runnable by a thread holding no P (a netpoll
+    /// or timer wake-up, a plain thread): if every P is busy, `make_room`.
+    woken: AtomicBool,
 }
 
 impl Sysmon {
@@ -90,6 +93,7 @@ impl Sysmon {
 
             thread: OnceLock::new(),
             sleeping: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
         }
     }
 
@@ -117,6 +121,26 @@ impl Sysmon {
                 t.unpark();
             }
         }
+    }
+
+    /// A thread holding no P made a goroutine runnable (see `woken`).
+    pub(crate) fn woke_without_p(&self) {
+        if !self.woken.load(Relaxed) {
+            self.woken.store(true, Relaxed);
+        }
+    }
+
+    /// Sleep `d` between rounds. A nap longer than the busy-program cap (a
+    /// tenth of a slice) is cut short by `p_got_busy`: a program that starts
+    /// computing during a backed-off 10 ms nap gets watched at once.
+    fn nap(&self, d: Duration) {
+        if d <= self.slice / 10 {
+            std::thread::sleep(d);
+            return;
+        }
+        self.sleeping.store(true, SeqCst);
+        std::thread::park_timeout(d);
+        self.sleeping.store(false, SeqCst);
     }
 
     /// Sleep while every P is idle, in naps of `IDLE_NAP` (so a SIGQUIT
@@ -169,7 +193,7 @@ fn run() {
     let mut detector = super::deadlock::Detector::default();
     let quit = super::dump::QuitFlag::install();
     loop {
-        std::thread::sleep(delay);
+        rt().sysmon.nap(delay);
         let rt = rt();
         // Sleep only if nothing needs watching: no P runs, and an M is
         // blocked in the netpoller or nothing could wake one (no I/O
@@ -210,7 +234,10 @@ fn run() {
             delay = MIN_DELAY;
             quiet = 0;
         }
-        poll_if_neglected();
+        let woken = rt.sysmon.woken.swap(false, Relaxed);
+        if (poll_if_neglected() || woken) && !sched.has_idle_p() {
+            make_room(&mut seen, now);
+        }
         if now.duration_since(last_scavenge) >= SCAVENGE_EVERY {
             last_scavenge = now;
             rt.stacks.scavenge();
@@ -240,17 +267,22 @@ fn run() {
 /// netpoller (one that does wakes for them itself). The Gs they ready go to
 /// the global queue. Go's sysmon polls the same way; for timers it starts
 /// an M.
-fn poll_if_neglected() {
+/// True if it woke anything.
+fn poll_if_neglected() -> bool {
     let rt = rt();
     let now = rt.timers.now();
     let stale = |since: u64| now.saturating_sub(since) >= NEGLECT.as_nanos() as u64;
+    let mut woke = false;
     if rt.netpoll.has_waiters() && stale(rt.netpoll.last_poll()) {
-        super::park::ready_all(rt.netpoll.poll_now(&rt.timers));
+        let gs = rt.netpoll.poll_now(&rt.timers);
+        woke |= !gs.is_empty();
+        super::park::ready_all(gs);
     }
     let overdue = now >= rt.timers.next().saturating_add(NEGLECT_TIMER);
     if overdue && !rt.netpoll.someone_sleeping() {
-        rt.timers.run_due();
+        woke |= rt.timers.run_due() > 0;
     }
+    woke
 }
 
 /// Look at `p` once per round (cf. Go's retake): ask it to preempt if its
@@ -293,26 +325,8 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
     }
     let slice_over = now.duration_since(seen.sched_since) >= rt().sysmon.slice;
     if status == P_RUNNING {
-        if slice_over && !p.preempt.swap(true, Relaxed) {
-            PREEMPT_PENDING.fetch_add(1, Relaxed);
-            // It may have gone idle since its status was read, having
-            // cleared its flag already: then nobody else would.
-            if p.status.load(Acquire) != P_RUNNING {
-                clear_preempt(p);
-            }
-        }
-        let slice = rt().sysmon.slice;
-        let due = seen
-            .signalled
-            .is_none_or(|t| now.duration_since(t) >= slice / 2);
-        if slice_over && due && p.preempt.load(Relaxed) {
-            // Again every half slice until it is honoured: the goroutine
-            // may be in a loop with no checkpoint, and a signal that found
-            // it at an unsafe point is not queued. (Not every round: code
-            // outside the section refuses each one, ~2 µs a signal.)
-            seen.signalled = Some(now);
-            #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-            super::asyncpreempt::poke(p);
+        if slice_over {
+            ask_to_preempt(p, seen, now);
         }
         return false;
     }
@@ -324,6 +338,57 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         return false;
     }
     retake_from_syscall(p, now.duration_since(seen.syscall_since), slice_over)
+}
+
+/// Ask the goroutine running on `p` to give up its P: set the P's flag (for
+/// its next checkpoint) and signal its M (for code with none).
+fn ask_to_preempt(p: &P, seen: &mut Seen, now: Instant) {
+    if !p.preempt.swap(true, Relaxed) {
+        PREEMPT_PENDING.fetch_add(1, Relaxed);
+        // It may have gone idle since its status was read, having cleared
+        // its flag already: then nobody else would.
+        if p.status.load(Acquire) != P_RUNNING {
+            clear_preempt(p);
+        }
+    }
+    let slice = rt().sysmon.slice;
+    let due = seen
+        .signalled
+        .is_none_or(|t| now.duration_since(t) >= slice / 10);
+    if due && p.preempt.load(Relaxed) {
+        // Again every tenth of a slice until it is honoured: the goroutine
+        // may be in a loop with no checkpoint, and a signal that found it
+        // at an unsafe point is not queued. (Not every round: code outside
+        // the section refuses each one, ~2 µs a signal.)
+        seen.signalled = Some(now);
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        super::asyncpreempt::poke(p);
+    }
+}
+
+/// Goroutines were just made runnable (by sysmon's own timer or network
+/// poll, or by a thread holding no P) while every P is busy: end the
+/// longest time slice that has run a tenth of a slice (1 ms), so they
+/// start within a few milliseconds instead of waiting up to a whole slice. Go lets them wait (~20 ms beside a hog on
+/// this machine); this is gort's choice, like a kernel's wake-up
+/// preemption, and costs nothing unless every P is busy.
+fn make_room(seen: &mut [Option<Seen>], now: Instant) {
+    let sched = &rt().sched;
+    let min_run = rt().sysmon.slice / 10;
+    let longest = seen
+        .iter_mut()
+        .enumerate()
+        .take(sched.gomaxprocs())
+        .filter_map(|(id, s)| s.as_mut().map(|s| (sched.p(id), s)))
+        .filter(|(p, s)| {
+            p.status.load(Acquire) == P_RUNNING
+                && p.schedtick.load(Relaxed) == s.schedtick
+                && now.duration_since(s.sched_since) >= min_run
+        })
+        .max_by_key(|(_, s)| now.duration_since(s.sched_since));
+    if let Some((p, s)) = longest {
+        ask_to_preempt(p, s, now);
+    }
 }
 
 /// `p` has been in one blocking call for `held` (at least a round), or its
