@@ -49,10 +49,35 @@
 //! and the last idle thread sleeps in the netpoller until the next one —
 //! so an idle program sleeps in a single `epoll_wait`.
 //!
+//! ## Preemption
+//! A goroutine that has run a 10 ms time slice gives up its P at its next
+//! checkpoint: every channel operation (even one that does not wait),
+//! `yield_now`, [`checkpoint`], the return of a [`syscall`], and the entry
+//! of a function marked [`#[gort::preemptible]`](preemptible) — and of
+//! course whenever it blocks (a lock, a sleep, I/O). A loop that
+//! reaches none — pure computation — is stopped by signal instead (SIGURG,
+//! as Go does; x86_64 Linux), but only inside `#[gort::preemptible]`
+//! functions: mark the function that holds such a loop. Two rules come with
+//! that attribute, because the goroutine may resume on another thread after
+//! any instruction of the function:
+//! * it must not use thread-locals (`thread_local!`, `std::thread::current()`,
+//!   `HashMap::new()`'s random keys): put such code in a helper without the
+//!   attribute (`tests/ptext.rs` shows how to check a binary mechanically);
+//! * a `std::sync::Mutex` held there stays held while the goroutine waits
+//!   for a P again: prefer [`sync::Mutex`].
+//!
+//! As in Go since 1.14, a blocking system call of your own in a goroutine
+//! may now return `EINTR` (`ErrorKind::Interrupted`): retry it (gort's own
+//! calls do). When every P is busy and a goroutine is woken (a timer, a
+//! socket, a plain thread), gort ends the longest slice that has run at
+//! least 1 ms, so a woken goroutine starts within a few milliseconds where
+//! Go may leave it waiting a whole slice.
+//!
 //! ## Environment
 //! * `GOMAXPROCS` — number of Ps (default: CPUs available to the process).
 //! * `GORTDEBUG=schedtrace=N` — print Go's `SCHED` line (Ps, threads,
-//!   queue lengths) on stderr every N ms.
+//!   queue lengths) on stderr every N ms; `preemptslice=N` — the time slice
+//!   in ms (or `Nus`); `asyncpreemptoff=1` — no preemption by signal.
 //! * `GORT_STACK_SIZE` — virtual bytes per goroutine stack (default 256 KiB;
 //!   `K`/`M` suffixes accepted). Only touched pages use memory. Overflowing it
 //!   prints `fatal error: goroutine N stack overflow …` and exits with 2.

@@ -149,6 +149,7 @@ pub(crate) fn guard_page_owner(addr: usize) -> Option<u64> {
 
 /// The usable range `[lo, hi)` of the goroutine stack slot that contains
 /// `addr`, if any (for the preemption signal handler: loads only).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub(crate) fn stack_slot_bounds(addr: usize) -> Option<(usize, usize)> {
     let n = SLAB_COUNT.load(Acquire);
     for entry in &SLAB_TABLE[..n] {

@@ -500,6 +500,7 @@ impl Sched {
 
     /// The thread of the M running a goroutine on `p`, if any (for the
     /// preemption signal; it may have moved on by the time it is used).
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     pub(crate) fn m_running(&self, p: &P) -> Option<libc::pthread_t> {
         self.allm
             .lock()
