@@ -125,9 +125,9 @@ pub(crate) struct SlabInfo {
 static SLAB_TABLE: [AtomicUsize; MAX_SLABS] = [const { AtomicUsize::new(0) }; MAX_SLABS];
 static SLAB_COUNT: AtomicUsize = AtomicUsize::new(0);
 
-/// Find the slab and slot whose guard page contains `addr`; returns the id of
-/// the goroutine that owned it. Async-signal-safe: loads only.
-pub(crate) fn guard_page_owner(addr: usize) -> Option<u64> {
+/// The slab holding `addr`, the index of its slot there and `addr`'s offset
+/// in that slot (the guard page comes first). Async-signal-safe: loads only.
+fn slot_of(addr: usize) -> Option<(&'static SlabInfo, usize, usize)> {
     let n = SLAB_COUNT.load(Acquire);
     for entry in &SLAB_TABLE[..n] {
         let info = entry.load(Acquire) as *const SlabInfo;
@@ -135,38 +135,31 @@ pub(crate) fn guard_page_owner(addr: usize) -> Option<u64> {
             continue;
         }
         // SAFETY: non-null entries point to leaked, never-freed SlabInfos.
-        let info = unsafe { &*info };
+        let info: &'static SlabInfo = unsafe { &*info };
         let end = info.base + info.slot_size * SLAB_STACKS;
         if addr < info.base || addr >= end {
             continue;
         }
-        let slot = (addr - info.base) / info.slot_size;
-        let offset = (addr - info.base) % info.slot_size;
-        return (offset < page_size()).then(|| info.owners[slot].load(Relaxed));
+        let at = addr - info.base;
+        return Some((info, at / info.slot_size, at % info.slot_size));
     }
     None
+}
+
+/// Find the slab and slot whose guard page contains `addr`; returns the id of
+/// the goroutine that owned it. Async-signal-safe: loads only.
+pub(crate) fn guard_page_owner(addr: usize) -> Option<u64> {
+    let (info, slot, offset) = slot_of(addr)?;
+    (offset < page_size()).then(|| info.owners[slot].load(Relaxed))
 }
 
 /// The usable range `[lo, hi)` of the goroutine stack slot that contains
 /// `addr`, if any (for the preemption signal handler: loads only).
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub(crate) fn stack_slot_bounds(addr: usize) -> Option<(usize, usize)> {
-    let n = SLAB_COUNT.load(Acquire);
-    for entry in &SLAB_TABLE[..n] {
-        let info = entry.load(Acquire) as *const SlabInfo;
-        if info.is_null() {
-            continue;
-        }
-        // SAFETY: non-null entries point to leaked, never-freed SlabInfos.
-        let info = unsafe { &*info };
-        let end = info.base + info.slot_size * SLAB_STACKS;
-        if addr < info.base || addr >= end {
-            continue;
-        }
-        let slot_base = info.base + (addr - info.base) / info.slot_size * info.slot_size;
-        return Some((slot_base + page_size(), slot_base + info.slot_size));
-    }
-    None
+    let (info, slot, _) = slot_of(addr)?;
+    let slot_base = info.base + slot * info.slot_size;
+    Some((slot_base + page_size(), slot_base + info.slot_size))
 }
 
 pub(crate) fn page_size() -> usize {
