@@ -467,6 +467,7 @@ fn wake_all(wakes: impl IntoIterator<Item = Waiter>) {
     }
 }
 
+#[inline(never)]
 fn close<T>(chan: &Chan<T>, orphaned: bool) -> bool {
     let mut st = chan.lock();
     let Some(wakes) = st.close(orphaned) else {
@@ -517,6 +518,7 @@ impl<T> Drop for Receiver<T> {
 /// senders are woken: a destructor may use this channel, or panic — then
 /// the panic leaves this `drop`, but every other value is dropped still
 /// (a `VecDeque` finishes dropping its elements while unwinding).
+#[inline(never)]
 fn orphan<T>(chan: &Chan<T>) {
     let mut st = chan.lock();
     let wakes = st.close(true).unwrap_or_default();

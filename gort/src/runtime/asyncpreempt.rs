@@ -200,6 +200,14 @@ fn try_preempt(uc: &mut libc::ucontext_t) -> bool {
     if sp > hi || sp < lo + ROOM || std::thread::panicking() {
         return false;
     }
+    // This handler must run on the alternate signal stack: if it runs on
+    // the goroutine's own (a handler installed without SA_ONSTACK chained
+    // to us, or an M without an altstack), the kernel's signal frame lies
+    // just below `sp` and the write below would corrupt it.
+    let here = &raw const regs as usize;
+    if (lo..hi).contains(&here) {
+        return false;
+    }
     let ret = sp - 128 - 8;
     // SAFETY: `ret` lies inside this goroutine's own stack, below the red
     // zone of the interrupted code and above `lo + ROOM - 136`, which nobody

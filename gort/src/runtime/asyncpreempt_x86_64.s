@@ -36,25 +36,47 @@ gort_async_preempt:
     .cfi_offset rbp, -144
     pushfq                             // flags first: a compare may be live before its jump
     .cfi_adjust_cfa_offset 8
-    push rax                           // the fourteen other general registers
+    push rax   // the fourteen other general registers
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset rax, -160
     push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
-    .cfi_adjust_cfa_offset 112
+    .cfi_adjust_cfa_offset 8
     .cfi_offset rbx, -168
+    push rcx
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset rcx, -176
+    push rdx
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset rdx, -184
+    push rsi
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset rsi, -192
+    push rdi
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset rdi, -200
+    push r8
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset r8, -208
+    push r9
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset r9, -216
+    push r10
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset r10, -224
+    push r11
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset r11, -232
+    push r12
+    .cfi_adjust_cfa_offset 8
     .cfi_offset r12, -240
+    push r13
+    .cfi_adjust_cfa_offset 8
     .cfi_offset r13, -248
+    push r14
+    .cfi_adjust_cfa_offset 8
     .cfi_offset r14, -256
+    push r15
+    .cfi_adjust_cfa_offset 8
     .cfi_offset r15, -264
     mov rbp, rsp                       // rbp: the bottom of the pushed registers
     .cfi_def_cfa_register rbp          // CFA = rbp + 264 from here on
@@ -84,25 +106,53 @@ gort_async_preempt:
     xrstor64 [rsp]                     // vector, x87 state, MXCSR and x87 control word back
     mov rsp, rbp                       // drop the XSAVE area
     .cfi_def_cfa_register rsp
-    pop r15                            // general registers back, in reverse
+    pop r15   // general registers back, in reverse
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r15
     pop r14
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r14
     pop r13
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r13
     pop r12
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r12
     pop r11
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r11
     pop r10
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r10
     pop r9
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r9
     pop r8
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r8
     pop rdi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rdi
     pop rsi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rsi
     pop rdx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rdx
     pop rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rcx
     pop rbx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rbx
     pop rax
-    .cfi_adjust_cfa_offset -112
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rax
     popfq                              // flags, then rbp, last of all
     .cfi_adjust_cfa_offset -8
     pop rbp
     .cfi_adjust_cfa_offset -8
+    .cfi_restore rbp
     ret 128                            // to the interrupted PC; rsp += 128 skips the red zone gap
     .cfi_endproc
     .size gort_async_preempt, . - gort_async_preempt

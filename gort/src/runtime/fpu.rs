@@ -29,6 +29,15 @@ impl Control {
         fcw: 0x037F,
     };
 
+    /// MXCSR's sticky exception flags (bits 0–5): status, not control.
+    const MXCSR_FLAGS: u32 = 0x3F;
+
+    /// Whether the control bits (modes and masks, not the sticky flags)
+    /// are the defaults.
+    pub(crate) fn has_default_modes(self) -> bool {
+        self.mxcsr & !Self::MXCSR_FLAGS == Self::DEFAULT.mxcsr && self.fcw == Self::DEFAULT.fcw
+    }
+
     /// The calling thread's current control state.
     #[inline]
     pub(crate) fn current() -> Control {

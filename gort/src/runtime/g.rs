@@ -342,6 +342,11 @@ impl G {
     pub(crate) fn suspend(&self, why: super::coro::Switch) {
         let y = self.yielder.load(Relaxed);
         let fp = super::fpu::Control::current();
+        if !fp.has_default_modes() {
+            // The scheduler, and whatever it runs next, start from the
+            // defaults (an unmasked exception there would raise SIGFPE).
+            super::fpu::Control::DEFAULT.restore();
+        }
         // SAFETY: only code running on this G calls suspend, after its
         // coroutine started and stored the yielder, which lives on the G's
         // own stack for as long as the coroutine runs.

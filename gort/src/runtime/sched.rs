@@ -235,8 +235,12 @@ impl Sched {
             p.id,
             self.gomaxprocs()
         );
+        // Status first, then the flag, both SeqCst: with sysmon's flag-then-
+        // status in `ask_to_preempt`, one of the two sees the other and
+        // clears the flag (a flag left on an idle P would send every
+        // checkpoint in the program down its slow path).
+        p.status.store(P_IDLE, SeqCst);
         clear_preempt(p);
-        p.status.store(P_IDLE, Relaxed);
         l.idle_p.push(p);
         self.counts.npidle.fetch_add(1, SeqCst);
     }
@@ -605,8 +609,8 @@ impl Sched {
 /// Take `p` out of service (its id is at or above GOMAXPROCS); the caller
 /// holds the scheduler lock.
 fn mark_dead(p: &P) {
+    p.status.store(P_DEAD, SeqCst); // then the flag: see `pidleput`
     clear_preempt(p);
-    p.status.store(P_DEAD, Relaxed);
 }
 
 /// The submitter's half of the Dekker pair (protocol step 1): called after

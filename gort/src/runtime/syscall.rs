@@ -78,6 +78,9 @@ fn enter(ctx: &MCtx, p: &'static P) {
     mark_in_syscall(&p.status);
     ctx.p.set(None);
     ctx.curg.set(std::ptr::null());
+    // No longer running a goroutine on `p`: sysmon must not signal this
+    // thread for it (it may be retaken and run by another M).
+    ctx.m.running.p.store(0, Relaxed);
 }
 
 /// Get a P back after the call (cf. exitsyscall): the old one if sysmon
@@ -88,10 +91,12 @@ fn exit(ctx: &MCtx, g: *const G, old: &'static P) {
     loop {
         if claim_back(&old.status) {
             ctx.p.set(Some(old));
+            ctx.m.running.p.store(old.id + 1, Relaxed);
             return;
         }
         if let Some(p) = rt().sched.take_idle_p() {
             ctx.p.set(Some(p));
+            ctx.m.running.p.store(p.id + 1, Relaxed);
             return;
         }
         if !std::thread::panicking() {

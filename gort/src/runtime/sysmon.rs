@@ -160,7 +160,7 @@ impl Sysmon {
 /// only Ps that are running an over-long slice — else every checkpoint in
 /// the program would keep taking the slow path.
 pub(crate) fn clear_preempt(p: &P) {
-    if p.preempt.load(Relaxed) && p.preempt.swap(false, Relaxed) {
+    if p.preempt.load(SeqCst) && p.preempt.swap(false, SeqCst) {
         PREEMPT_PENDING.fetch_sub(1, Relaxed);
     }
 }
@@ -343,11 +343,12 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
 /// Ask the goroutine running on `p` to give up its P: set the P's flag (for
 /// its next checkpoint) and signal its M (for code with none).
 fn ask_to_preempt(p: &P, seen: &mut Seen, now: Instant) {
-    if !p.preempt.swap(true, Relaxed) {
+    if !p.preempt.swap(true, SeqCst) {
         PREEMPT_PENDING.fetch_add(1, Relaxed);
-        // It may have gone idle since its status was read, having cleared
-        // its flag already: then nobody else would.
-        if p.status.load(Acquire) != P_RUNNING {
+        // It may have gone idle (or been retired) since its status was
+        // read, its M having found the flag still clear: then nobody else
+        // would clear it. SeqCst: a Dekker pair with `pidleput`.
+        if p.status.load(SeqCst) != P_RUNNING {
             clear_preempt(p);
         }
     }
