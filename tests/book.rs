@@ -105,3 +105,47 @@ fn the_readme_program_is_a_tested_example() {
         "README's program and examples/readme.rs differ"
     );
 }
+
+/// Where a chapter shows what a program prints, it is what the program
+/// prints: a ```text block right after a `<!-- output: examples/NAME.rs -->`
+/// line must equal the stdout of that example, run here. (`cargo test`
+/// builds the examples beside this test's binary.)
+#[test]
+fn shown_output_is_what_the_example_prints() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let examples = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let page = entry.unwrap().path();
+        if page.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (at, tag) in text.match_indices("<!-- output: examples/") {
+            let rest = &text[at + tag.len()..];
+            let name = &rest[..rest.find(".rs -->").expect("marker ends with .rs -->")];
+            let block = rest
+                .split_once("```text\n")
+                .and_then(|(_, b)| b.split_once("```"))
+                .map(|(b, _)| b)
+                .unwrap_or_else(|| panic!("{}: no text block after the marker", page.display()));
+            let out = std::process::Command::new(examples.join(name))
+                .output()
+                .unwrap_or_else(|e| panic!("run example {name}: {e}"));
+            assert!(out.status.success(), "example {name} failed");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                block,
+                "{}: the output shown for {name} is not what it prints",
+                page.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "no chapter shows a program's output");
+}

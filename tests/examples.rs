@@ -41,3 +41,4 @@ example!(select_tour, "../examples/select_tour.rs");
 example!(toolkit_tour, "../examples/toolkit_tour.rs");
 example!(blocking_io, "../examples/blocking_io.rs");
 example!(preemption, "../examples/preemption.rs");
+example!(time_tour, "../examples/time_tour.rs");

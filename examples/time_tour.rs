@@ -1,0 +1,158 @@
+// Time, Go-style: sleeping, timeouts, deadlines, timers, tickers and rate
+// limiting, each a short function (the book's "Time" chapter shows them one
+// by one). What it prints is checked against the chapter by tests/book.rs,
+// so it prints facts, not timings that vary from run to run.
+
+use gort::time::{after, after_func, sleep, Duration, Instant, Ticker, Timer};
+
+/// `sleep` parks the goroutine; its thread runs others meanwhile.
+fn sleeping() {
+    // ANCHOR: sleep
+    let start = Instant::now();
+    sleep(Duration::from_millis(20));
+    println!(
+        "slept at least 20 ms: {}",
+        start.elapsed() >= Duration::from_millis(20)
+    );
+    // ANCHOR_END: sleep
+}
+
+/// A per-operation timeout: `after(d)` is a channel that delivers once, `d`
+/// from now. Each pass of the loop makes a new one.
+fn per_operation_timeout() {
+    // ANCHOR: timeout
+    let (tx, rx) = gort::chan::<&str>(0);
+    gort::go!(move || {
+        sleep(Duration::from_millis(50)); // a slow answer
+        let _ = tx.send("result");
+    });
+    gort::select! {
+        v = <-rx => println!("got {}", v.unwrap()),
+        <-after(Duration::from_millis(10)) => println!("timeout after 10 ms"),
+    }
+    // ANCHOR_END: timeout
+}
+
+/// A deadline for a whole conversation: one `after` made before the loop.
+/// A timeout made inside the loop would restart at every message, and a
+/// chatty peer could keep the conversation alive forever.
+fn whole_conversation_deadline() {
+    // ANCHOR: deadline
+    let (tx, rx) = gort::chan::<u32>(0);
+    gort::go!(move || {
+        for i in 0.. {
+            sleep(Duration::from_millis(5)); // a message every 5 ms, forever
+            if tx.send(i).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = after(Duration::from_millis(60));
+    let mut received = 0;
+    loop {
+        gort::select! {
+            _ = <-rx => received += 1,
+            <-deadline => break,
+        }
+    }
+    println!(
+        "conversation over by its deadline, with messages: {}",
+        received > 0
+    );
+    // ANCHOR_END: deadline
+}
+
+/// A `Timer` can be stopped before it fires, or reset to fire later.
+fn timers() {
+    // ANCHOR: timer
+    let timer = Timer::new(Duration::from_millis(500));
+    println!("stopped before firing: {}", timer.stop());
+    timer.reset(Duration::from_millis(5));
+    let fired = timer.receiver().recv().is_ok();
+    println!("fired after reset: {fired}");
+
+    let (tx, rx) = gort::chan::<&str>(1);
+    let _callback = after_func(Duration::from_millis(5), move || {
+        tx.send("after_func ran in its own goroutine").unwrap();
+    });
+    println!("{}", rx.recv().unwrap());
+    // ANCHOR_END: timer
+}
+
+/// A `Ticker` delivers every `d` until stopped; select on it by reference.
+fn tickers() {
+    // ANCHOR: ticker
+    let ticker = Ticker::new(Duration::from_millis(5));
+    let stop = after(Duration::from_millis(32));
+    let mut ticks = 0;
+    loop {
+        gort::select! {
+            <-&ticker => ticks += 1,
+            <-stop => {
+                ticker.stop();
+                break;
+            }
+        }
+    }
+    println!(
+        "ticked, never more than once per 5 ms: {}",
+        (1..=6).contains(&ticks)
+    );
+    // ANCHOR_END: ticker
+}
+
+/// Rate limiting (Go by Example): handle one request per tick; then allow
+/// bursts of three by keeping a buffered channel topped up from a ticker.
+fn rate_limiting() {
+    // ANCHOR: rate
+    let (req_tx, requests) = gort::chan::<u32>(5);
+    for id in 1..=5 {
+        req_tx.send(id).unwrap();
+    }
+    drop(req_tx);
+    let limiter = Ticker::new(Duration::from_millis(10));
+    let start = Instant::now();
+    for id in requests.iter() {
+        limiter.recv(); // wait for the next tick
+        let _ = id;
+    }
+    // Five requests, one per 10 ms tick: at least 50 ms.
+    println!(
+        "5 steady requests took 50 ms or more: {}",
+        start.elapsed() >= Duration::from_millis(50)
+    );
+
+    let (burst_tx, bursty) = gort::chan::<Instant>(3);
+    for _ in 0..3 {
+        burst_tx.send(Instant::now()).unwrap(); // a burst of 3 allowed at once
+    }
+    gort::go!(move || {
+        let refill = Ticker::new(Duration::from_millis(10));
+        loop {
+            let t = refill.recv();
+            if burst_tx.send(t).is_err() {
+                return;
+            }
+        }
+    });
+    let start = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..5 {
+        bursty.recv().unwrap();
+        at.push(start.elapsed());
+    }
+    let burst_fast = at[2] < Duration::from_millis(10);
+    let then_paced = at[4] >= Duration::from_millis(15);
+    println!("first 3 at once: {burst_fast}, the rest paced by the ticker: {then_paced}");
+    // ANCHOR_END: rate
+}
+
+#[gort::main]
+fn main() {
+    sleeping();
+    per_operation_timeout();
+    whole_conversation_deadline();
+    timers();
+    tickers();
+    rate_limiting();
+}
