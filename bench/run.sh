@@ -196,6 +196,9 @@ sizes=""
 for w in $selected; do sizes+="$w=${BENCH_N:-$(wl_field "$w" 2)} "; done
 python3 "$BENCH_DIR/summarize.py" "$RAW" --rounds "$ROUNDS" --procs "$PROCS" --go "$GO_BIN" \
     --lock "$BENCH_DIR/Cargo.lock" --sizes "$sizes" --busy-runs "$BUSY_RUNS" ${SCALE:+--scale} >"$REPORT"
+if [[ "$REPORT" == "$BENCH_DIR/results/latest.md" ]]; then
+    python3 "$BENCH_DIR/chart.py" "$REPORT" >&2 # results/ratios.svg and the book's copy
+fi
 echo
 cat "$REPORT"
 log "written to ${REPORT#"$BENCH_DIR/"} (raw lines: .cache/raw.txt, logs: .cache/logs/)"
