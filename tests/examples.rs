@@ -42,3 +42,4 @@ example!(toolkit_tour, "../examples/toolkit_tour.rs");
 example!(blocking_io, "../examples/blocking_io.rs");
 example!(preemption, "../examples/preemption.rs");
 example!(time_tour, "../examples/time_tour.rs");
+example!(gobyexample, "../examples/gobyexample.rs");
