@@ -3,18 +3,33 @@
 //! has that anchor — otherwise the book would silently show nothing.
 //! (The examples themselves are run by tests/examples.rs.)
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The book's sources.
+fn book_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src")
+}
+
+/// Every chapter: its path and its text.
+fn pages() -> Vec<(PathBuf, String)> {
+    let mut pages: Vec<(PathBuf, String)> = std::fs::read_dir(book_src())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect();
+    pages.sort();
+    pages
+}
 
 #[test]
 fn every_book_include_resolves() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let src = book_src();
     let mut includes = 0;
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let page = entry.unwrap().path();
-        if page.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&page).unwrap();
+    for (page, text) in pages() {
         for (at, tag) in text.match_indices("{{#include ") {
             let rest = &text[at + tag.len()..];
             let spec = &rest[..rest.find("}}").expect("closed include")];
@@ -45,13 +60,7 @@ fn every_book_include_resolves() {
 /// a fenced Rust block holds include lines and nothing else.
 #[test]
 fn every_rust_listing_is_an_included_example() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let page = entry.unwrap().path();
-        if page.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&page).unwrap();
+    for (page, text) in pages() {
         let mut in_rust = None;
         for (n, line) in text.lines().enumerate() {
             match in_rust {
@@ -72,10 +81,9 @@ fn every_rust_listing_is_an_included_example() {
 
 #[test]
 fn every_chapter_is_in_the_summary() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
-    let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
+    let summary = std::fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
+    for (page, _) in pages() {
+        let name = page.file_name().unwrap().to_str().unwrap().to_string();
         if name.ends_with(".md") && name != "SUMMARY.md" {
             assert!(
                 summary.contains(&format!("({name})")),
@@ -114,7 +122,6 @@ fn the_readme_program_is_a_tested_example() {
 /// builds the examples beside this test's binary.)
 #[test]
 fn shown_output_is_what_the_example_prints() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
     let examples = std::env::current_exe()
         .unwrap()
         .parent()
@@ -122,12 +129,7 @@ fn shown_output_is_what_the_example_prints() {
         .unwrap()
         .join("examples");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let page = entry.unwrap().path();
-        if page.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&page).unwrap();
+    for (page, text) in pages() {
         for (at, tag) in text.match_indices("<!-- output: examples/") {
             let rest = &text[at + tag.len()..];
             let name = &rest[..rest.find(".rs -->").expect("marker ends with .rs -->")];
