@@ -43,3 +43,4 @@ example!(blocking_io, "../examples/blocking_io.rs");
 example!(preemption, "../examples/preemption.rs");
 example!(time_tour, "../examples/time_tour.rs");
 example!(gobyexample, "../examples/gobyexample.rs");
+example!(context_tour, "../examples/context_tour.rs");
