@@ -5,9 +5,10 @@
 //! both), the free pools' LIFO stack and the netpoller's per-descriptor
 //! readiness slots (an edge racing the park, a late deadline timer, a
 //! reader skipping doomed reads meeting end of file) and the claim on a P
-//! whose M is in a blocking call (the M against sysmon) — as part of
-//! `cargo test`. They live next to the code they check
-//! (`loom_tests` in gort/src/runtime/{runq,g,sched,polldesc,syscall}.rs and
+//! whose M is in a blocking call (the M against sysmon), and a P's
+//! preemption request racing the P going idle — as part of
+//! `cargo test`. They live next to the code they check (`loom_tests` in
+//! gort/src/runtime/{runq,g,sched,polldesc,syscall,preempt_flag}.rs and
 //! gort/src/lifo_pool.rs) and need the whole crate built with `--cfg
 //! loom`, so this test builds it in its own target directory.
 //! Set GORT_SKIP_LOOM=1 to skip (for quick local runs).
@@ -35,7 +36,7 @@ fn loom_models_of_the_lock_free_core_pass() {
         "loom models failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("test result: ok. 15 passed"),
-        "expected 15 loom models:\n{stdout}"
+        stdout.contains("test result: ok. 16 passed"),
+        "expected 16 loom models:\n{stdout}"
     );
 }

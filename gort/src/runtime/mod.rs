@@ -22,6 +22,7 @@ pub(crate) mod netpoll;
 pub(crate) mod p;
 pub(crate) mod park;
 pub(crate) mod polldesc;
+pub(crate) mod preempt_flag;
 pub(crate) mod runq;
 pub(crate) mod sched;
 pub(crate) mod syscall;

@@ -12,10 +12,10 @@
 use super::g::G;
 use super::runq::RunQueue;
 use super::sched::Sched;
-use crate::loom_shim::AtomicU8;
+use crate::loom_shim::{AtomicBool, AtomicU8};
 use crate::stack::{Stack, StackPool, CACHE_MAX};
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering::*};
 use std::sync::Arc;
 
 /// P status (cf. Go's _Pidle, _Prunning, _Pdead, _Psyscall).

@@ -62,7 +62,7 @@ use super::global::GlobalQueue;
 use super::m::{Retired, M};
 use super::p::{P, P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL};
 use super::runq::Overflow;
-use super::sysmon::clear_preempt;
+use super::sysmon::leave_service;
 use crate::batch_pool::BatchPool;
 use crate::lifo_pool::LifoPool;
 use crate::loom_shim::{fence, AtomicUsize};
@@ -235,12 +235,8 @@ impl Sched {
             p.id,
             self.gomaxprocs()
         );
-        // Status first, then the flag, both SeqCst: with sysmon's flag-then-
-        // status in `ask_to_preempt`, one of the two sees the other and
-        // clears the flag (a flag left on an idle P would send every
-        // checkpoint in the program down its slow path).
-        p.status.store(P_IDLE, SeqCst);
-        clear_preempt(p);
+        // Status, then the flag: see preempt_flag.rs.
+        leave_service(p, P_IDLE);
         l.idle_p.push(p);
         self.counts.npidle.fetch_add(1, SeqCst);
     }
@@ -609,8 +605,7 @@ impl Sched {
 /// Take `p` out of service (its id is at or above GOMAXPROCS); the caller
 /// holds the scheduler lock.
 fn mark_dead(p: &P) {
-    p.status.store(P_DEAD, SeqCst); // then the flag: see `pidleput`
-    clear_preempt(p);
+    leave_service(p, P_DEAD);
 }
 
 /// The submitter's half of the Dekker pair (protocol step 1): called after

@@ -160,7 +160,15 @@ impl Sysmon {
 /// only Ps that are running an over-long slice — else every checkpoint in
 /// the program would keep taking the slow path.
 pub(crate) fn clear_preempt(p: &P) {
-    if p.preempt.load(SeqCst) && p.preempt.swap(false, SeqCst) {
+    if super::preempt_flag::clear(&p.preempt) {
+        PREEMPT_PENDING.fetch_sub(1, Relaxed);
+    }
+}
+
+/// `p` leaves service (goes idle, or is retired with `P_DEAD`): its status
+/// changes, then any request on it is dropped (preempt_flag.rs).
+pub(crate) fn leave_service(p: &P, new_status: u8) {
+    if super::preempt_flag::leave_service(&p.status, new_status, &p.preempt) {
         PREEMPT_PENDING.fetch_sub(1, Relaxed);
     }
 }
@@ -343,14 +351,10 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
 /// Ask the goroutine running on `p` to give up its P: set the P's flag (for
 /// its next checkpoint) and signal its M (for code with none).
 fn ask_to_preempt(p: &P, seen: &mut Seen, now: Instant) {
-    if !p.preempt.swap(true, SeqCst) {
+    // It may have left service since its status was read: `request`
+    // withdraws the flag then (preempt_flag.rs).
+    if super::preempt_flag::request(&p.preempt, &p.status) == super::preempt_flag::Requested::Set {
         PREEMPT_PENDING.fetch_add(1, Relaxed);
-        // It may have gone idle (or been retired) since its status was
-        // read, its M having found the flag still clear: then nobody else
-        // would clear it. SeqCst: a Dekker pair with `pidleput`.
-        if p.status.load(SeqCst) != P_RUNNING {
-            clear_preempt(p);
-        }
     }
     let slice = rt().sysmon.slice;
     let due = seen
