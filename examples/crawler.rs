@@ -75,8 +75,8 @@ fn main() {
     wg.wait();
     let pages = seen.lock().unwrap().len();
     println!(
-        "crawled {pages} pages in {:?} on {} Ps (each fetch takes 2 ms)",
-        start.elapsed(),
+        "crawled {pages} pages in {:.1} ms on {} Ps (each fetch takes 2 ms)",
+        start.elapsed().as_secs_f64() * 1e3,
         gort::runtime::gomaxprocs()
     );
 }

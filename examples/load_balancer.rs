@@ -323,13 +323,15 @@ fn main() {
     for (name, r) in &runs {
         assert_eq!(r.served, REQUESTERS as u64 * requests_each);
         println!(
-            "  {name:20} load mean {:.2}, variance {:.2}; mean wait {:?}",
-            r.mean_load, r.load_variance, r.mean_wait
+            "  {name:20} load mean {:.2}, variance {:.2}; mean wait {:.2} ms",
+            r.mean_load,
+            r.load_variance,
+            r.mean_wait.as_secs_f64() * 1e3
         );
     }
     println!(
-        "({} requests served in {:?})",
+        "({} requests served in {:.1} ms)",
         2 * runs[0].1.served,
-        start.elapsed()
+        start.elapsed().as_secs_f64() * 1e3
     );
 }

@@ -109,7 +109,10 @@ fn main() {
     let got = one_to_one(total);
     // One producer, one consumer: the order is kept, too.
     assert!(got.iter().copied().eq(0..total));
-    println!("1:1  {total} messages, in order, in {:?}", start.elapsed());
+    println!(
+        "1:1  {total} messages, in order, in {:.1} ms",
+        start.elapsed().as_secs_f64() * 1e3
+    );
 
     for (producers, consumers, cap) in [(4, 1, 0), (4, 3, 16), (8, 8, 128)] {
         let start = Instant::now();
@@ -121,8 +124,8 @@ fn main() {
         let received = per_consumer.concat();
         check_exactly_once(received, total / producers * producers);
         println!(
-            "{producers}:{consumers}  cap {cap:3}: each message exactly once; per consumer {counts:?}; {:?}",
-            start.elapsed()
+            "{producers}:{consumers}  cap {cap:3}: each message exactly once; per consumer {counts:?}; {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
         );
     }
 }

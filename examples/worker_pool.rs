@@ -107,7 +107,10 @@ fn main() {
         per_worker[o.worker] += 1;
     }
     let longest = outcomes.iter().max_by_key(|o| o.steps).unwrap();
-    println!("{n_jobs} jobs on {workers} workers in {elapsed:?}; jobs per worker: {per_worker:?}");
+    println!(
+        "{n_jobs} jobs on {workers} workers in {:.1} ms; jobs per worker: {per_worker:?}",
+        elapsed.as_secs_f64() * 1e3
+    );
     println!(
         "longest Collatz sequence below {}: {} takes {} steps",
         n_jobs + 1,

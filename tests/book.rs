@@ -116,9 +116,40 @@ fn the_readme_program_is_a_tested_example() {
     );
 }
 
+/// Every example is run by a test — by tests/examples.rs or
+/// tests/servers.rs, or by an output marker below (the examples that end in
+/// a fatal error on purpose are run only there, which checks their report
+/// and their exit status) — so no listing in the book can rot unnoticed.
+#[test]
+fn every_example_is_run_by_a_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let runners = [include_str!("examples.rs"), include_str!("servers.rs")].concat();
+    let chapters: String = pages().into_iter().map(|(_, text)| text).collect();
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let path = format!("examples/{name}");
+        assert!(
+            runners.contains(&format!("\"../{path}\""))
+                || chapters.contains(&format!("<!-- output: {path}")),
+            "{path} is run by no test: add it to tests/examples.rs"
+        );
+    }
+}
+
 /// Where a chapter shows what a program prints, it is what the program
-/// prints: a ```text block right after a `<!-- output: examples/NAME.rs -->`
-/// line must equal the stdout of that example, run here. (`cargo test`
+/// prints: the ```text block after a marker line
+///
+/// ```text
+/// <!-- output: examples/NAME.rs[; numbers vary][; any order][; stderr][; exit N] -->
+/// ```
+///
+/// must equal what that example, run here, writes to stdout (or, with
+/// `stderr`, to stderr), and the example must exit with status 0 (or N).
+/// `numbers vary` is for output with timings and counts in it: every number
+/// then matches any number, and runs of spaces match any run of spaces, so
+/// the words, the lines and their order are still checked; `any order` is
+/// for goroutines printing concurrently: the same lines, in any order.
+/// (`cargo test`
 /// builds the examples beside this test's binary.)
 #[test]
 fn shown_output_is_what_the_example_prints() {
@@ -130,26 +161,120 @@ fn shown_output_is_what_the_example_prints() {
         .join("examples");
     let mut checked = 0;
     for (page, text) in pages() {
-        for (at, tag) in text.match_indices("<!-- output: examples/") {
+        for (at, tag) in text.match_indices("<!-- output: ") {
             let rest = &text[at + tag.len()..];
-            let name = &rest[..rest.find(".rs -->").expect("marker ends with .rs -->")];
+            let marker = Marker::parse(&rest[..rest.find(" -->").expect("marker ends with -->")]);
             let block = rest
                 .split_once("```text\n")
                 .and_then(|(_, b)| b.split_once("```"))
                 .map(|(b, _)| b)
                 .unwrap_or_else(|| panic!("{}: no text block after the marker", page.display()));
-            let out = std::process::Command::new(examples.join(name))
+            let out = std::process::Command::new(examples.join(&marker.example))
                 .output()
-                .unwrap_or_else(|e| panic!("run example {name}: {e}"));
-            assert!(out.status.success(), "example {name} failed");
+                .unwrap_or_else(|e| panic!("run example {}: {e}", marker.example));
+            let name = &marker.example;
             assert_eq!(
-                String::from_utf8_lossy(&out.stdout),
-                block,
+                out.status.code(),
+                Some(marker.exit),
+                "example {name} exited with {}; stderr:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let printed = String::from_utf8_lossy(if marker.stderr {
+                &out.stderr
+            } else {
+                &out.stdout
+            })
+            .into_owned();
+            let (printed, shown) = (marker.normalize(&printed), marker.normalize(block));
+            assert_eq!(
+                printed,
+                shown,
                 "{}: the output shown for {name} is not what it prints",
                 page.display()
             );
             checked += 1;
         }
     }
-    assert!(checked >= 1, "no chapter shows a program's output");
+    assert!(checked >= 8, "only {checked} outputs checked");
+}
+
+/// What an output marker asks for.
+struct Marker {
+    example: String,
+    numbers_vary: bool,
+    any_order: bool,
+    stderr: bool,
+    exit: i32,
+}
+
+impl Marker {
+    /// Parses `examples/NAME.rs; option; option`.
+    fn parse(spec: &str) -> Marker {
+        let mut parts = spec.split(';').map(str::trim);
+        let example = parts
+            .next()
+            .and_then(|p| p.strip_prefix("examples/"))
+            .and_then(|p| p.strip_suffix(".rs"))
+            .unwrap_or_else(|| panic!("marker {spec:?} does not name examples/NAME.rs"))
+            .to_string();
+        let mut marker = Marker {
+            example,
+            numbers_vary: false,
+            any_order: false,
+            stderr: false,
+            exit: 0,
+        };
+        for option in parts {
+            match option {
+                "numbers vary" => marker.numbers_vary = true,
+                "any order" => marker.any_order = true,
+                "stderr" => marker.stderr = true,
+                _ => {
+                    marker.exit = option
+                        .strip_prefix("exit ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("marker {spec:?}: unknown option {option:?}"))
+                }
+            }
+        }
+        marker
+    }
+
+    /// The output as far as this marker asks to compare it.
+    fn normalize(&self, text: &str) -> String {
+        let text = if self.numbers_vary {
+            without_numbers(text)
+        } else {
+            text.to_string()
+        };
+        if !self.any_order {
+            return text;
+        }
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        lines.join("\n")
+    }
+}
+
+/// `text` with every number (digits, with any `.` or `,` inside) replaced
+/// by `#` and every run of spaces by one space.
+fn without_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars
+                .next_if(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .is_some()
+            {}
+            out.push('#');
+        } else if c == ' ' {
+            while chars.next_if_eq(&' ').is_some() {}
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -1,6 +1,9 @@
 //! Every example runs to completion (they are the book's listings, so this
 //! is also what keeps the book's code working). Each example file is
-//! compiled into this test as a module and its `main` called.
+//! compiled into this test as a module and its `main` called. (The servers
+//! are run by tests/servers.rs; `deadlock` and `stack_overflow` end the
+//! process with status 2 on purpose, and tests/book.rs runs them and checks
+//! what they print.)
 //!
 //! The examples run one at a time: some check that
 //! `gort::runtime::num_goroutine()` returns to where it started, which only
