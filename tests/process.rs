@@ -252,8 +252,8 @@ fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
                 "goroutine 2 [sync.WaitGroup.Wait]:",
                 // Where each blocked and was started (tests/dump.rs checks
                 // every blocking API's site).
-                "goroutine 2 [sync.WaitGroup.Wait]:\nblocked at tests/fixtures/deadlock.rs:40:",
-                "created at tests/fixtures/deadlock.rs:37:13 in goroutine 1",
+                "goroutine 2 [sync.WaitGroup.Wait]:\nblocked at tests/fixtures/deadlock.rs:41:",
+                "created at tests/fixtures/deadlock.rs:38:13 in goroutine 1",
             ],
         ),
     ] {
@@ -264,6 +264,21 @@ fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
             assert!(err.contains(line), "{scenario}: no {line:?} in {err}");
         }
     }
+}
+
+/// Timers whose receivers are all dropped — an `after` per pass of a
+/// `select!` loop, a dropped `Timer` — are cancelled, so they neither keep
+/// memory nor hold off the report: Go 1.23 reports this program at once
+/// (checked with go1.27.3). Were they kept, the report would wait 30 s.
+#[test]
+fn dropped_timers_do_not_hold_off_a_deadlock_report() {
+    let (err, took, code) = deadlock("timers-dropped");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with(DEADLOCK), "{err}");
+    assert!(
+        took < Duration::from_secs(20),
+        "reported after {took:?}: the dropped 30 s timers were kept"
+    );
 }
 
 /// The same from `gort::run` on a plain `main`: the main thread parked in

@@ -15,9 +15,12 @@
 //! current, under the same lock — so nothing it sends can outlive a `stop`
 //! or `reset`, even when it fires at the same moment. The channels are kept
 //! open by a phantom sender (`chan_kept_open`); each is freed when both ends
-//! are gone.
+//! are gone. A timer that nobody can receive from — every receiver of an
+//! [`after`] channel or a [`Timer::new`] dropped — is cancelled by its
+//! channel's orphan hook at once, as Go 1.23 collects one, so abandoned
+//! timeouts hold no memory and do not hold off the deadlock report.
 
-use crate::chan::{chan_kept_open, Receiver, RecvOperand, Sender, TrySendError};
+use crate::chan::{chan_kept_open, on_orphan, Receiver, RecvOperand, Sender, TrySendError};
 use crate::runtime::park::{park, WaitReason, Waiter};
 use crate::runtime::timer::{self, TimerId};
 use std::fmt;
@@ -58,11 +61,17 @@ pub fn sleep(d: Duration) {
 /// A channel that receives the time once, `d` from now (Go's `time.After`).
 /// Use it for timeouts in `select!`: `<-gort::time::after(d) => …`. The
 /// channel delivers one value and stays open (never ready again), as Go's.
+///
+/// Dropping the receiver (and any clones) cancels the timer and frees it at
+/// once — as Go 1.23 collects an unreferenced timer — so an `after` made on
+/// every pass of a loop costs nothing once that pass is over, however long
+/// its `d`.
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
-    timer::add(deadline_after(d), move || {
+    let id = timer::add(deadline_after(d), move || {
         let _ = tx.try_send(Instant::now());
     });
+    on_orphan(&rx, Box::new(move || drop(timer::cancel(id))));
     rx
 }
 
@@ -88,8 +97,10 @@ pub fn after_func(d: Duration, f: impl FnOnce() + Send + 'static) -> Timer {
 }
 
 /// A single event: delivers the time on its channel once `d` has passed
-/// (Go's `time.Timer`), unless stopped first. Dropping a `Timer` does not
-/// stop it.
+/// (Go's `time.Timer`), unless stopped first. Dropping a `Timer` made by
+/// [`Timer::new`] stops it once no clone of its receiver is left (nobody
+/// could receive what it sends; Go 1.23 collects such a timer); dropping
+/// one made by [`after_func`] does not.
 ///
 /// ```
 /// use gort::time::{Duration, Timer};
@@ -126,7 +137,19 @@ struct TimerState {
 impl Timer {
     /// A timer that delivers the time on its channel once `d` has passed.
     pub fn new(d: Duration) -> Timer {
-        Timer::start(d, None)
+        let timer = Timer::start(d, None);
+        // Weak: the armed callback holds the state strongly, and the state
+        // holds the channel; the hook lives in the channel.
+        let shared = Arc::downgrade(&timer.shared);
+        on_orphan(
+            &timer.rx,
+            Box::new(move || {
+                if let Some(shared) = shared.upgrade() {
+                    stop_unreceivable(&shared);
+                }
+            }),
+        );
+        timer
     }
 
     fn start(d: Duration, func: Option<Box<dyn FnOnce() + Send>>) -> Timer {
@@ -175,6 +198,16 @@ impl Timer {
         }
         let undelivered = self.rx.try_recv().is_ok();
         pending.is_some() || undelivered
+    }
+}
+
+/// Nobody can receive from the timer's channel any more: cancel the runtime
+/// timer, freeing it and (through its callback) the timer's state.
+fn stop_unreceivable(shared: &TimerShared) {
+    let mut st = shared.state.lock();
+    st.seq += 1;
+    if let Some(id) = st.pending.take() {
+        timer::cancel(id);
     }
 }
 

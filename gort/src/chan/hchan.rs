@@ -97,7 +97,14 @@ pub(crate) struct State<T> {
     orphaned: bool,
     pub(crate) recvq: WaitQueue<T>,
     pub(crate) sendq: WaitQueue<T>,
+    /// Run once, after the lock is released, when the last receiver is
+    /// gone: a timer channel cancels its timer (time.rs), so a timer
+    /// nobody can receive from is freed at once, as Go 1.23 collects one.
+    pub(crate) on_orphan: Option<OrphanHook>,
 }
+
+/// See [`State::on_orphan`].
+pub(crate) type OrphanHook = Box<dyn FnOnce() + Send>;
 
 pub(crate) struct Chan<T> {
     lock: ChanMutex,
@@ -132,6 +139,7 @@ impl<T> Chan<T> {
                 orphaned: false,
                 recvq: WaitQueue::new(),
                 sendq: WaitQueue::new(),
+                on_orphan: None,
             }),
             cap,
             senders: AtomicUsize::new(1),

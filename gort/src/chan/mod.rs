@@ -28,7 +28,7 @@ pub use select::{select, select_forever, CaseRef, RecvCase, SendCase};
 
 use crate::runtime::park::{WaitReason, Waiter};
 use crate::runtime::timer;
-use hchan::{Chan, Locked};
+use hchan::{Chan, Locked, OrphanHook};
 use std::fmt;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -523,9 +523,19 @@ fn orphan<T>(chan: &Chan<T>) {
     let mut st = chan.lock();
     let wakes = st.close(true).unwrap_or_default();
     let unreceivable = st.take_unreceivable();
+    let hook = st.on_orphan.take();
     drop(st);
     wake_all(wakes);
+    if let Some(hook) = hook {
+        hook();
+    }
     drop(unreceivable);
+}
+
+/// Run `hook` when the last receiver of `rx`'s channel is dropped (see
+/// `State::on_orphan`); replaces any earlier hook.
+pub(crate) fn on_orphan<T>(rx: &Receiver<T>, hook: OrphanHook) {
+    rx.chan.lock().on_orphan = Some(hook);
 }
 
 /// Receives until the channel is closed and drained; see [`Receiver::iter`].
