@@ -71,7 +71,12 @@ pub fn after(d: Duration) -> Receiver<Instant> {
     let id = timer::add(deadline_after(d), move || {
         let _ = tx.try_send(Instant::now());
     });
-    on_orphan(&rx, Box::new(move || drop(timer::cancel(id))));
+    on_orphan(
+        &rx,
+        Box::new(move || {
+            timer::cancel(id);
+        }),
+    );
     rx
 }
 
