@@ -7,6 +7,11 @@
 //! stays open. Both are `select!` operands by reference (`<-&ticker`), so
 //! the goroutine that selects on one can also stop or reset it.
 //!
+//! One visible difference: a timer channel has a one-value buffer, so its
+//! `len()` is 1 while a fired value waits and its `cap()` is 1, where Go
+//! 1.23 reports 0 for both (its timer channels behave as unbuffered). Code
+//! that polled `len(t.C)` — a pre-1.23 idiom — should use `try_recv`.
+//!
 //! # How a timer stays exact
 //! A `Timer` or `Ticker` keeps a sequence number under a small lock. Arming
 //! registers a runtime timer tagged with the current number; `stop` and
