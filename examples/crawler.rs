@@ -3,9 +3,8 @@
 //
 // Each page is fetched in its own goroutine; a mutex-protected set makes
 // sure no URL is fetched twice; a WaitGroup tells main when the crawl is
-// over. Fetches "take" a few milliseconds (`gort::yield_now` in a loop
-// stands in for network I/O until gort's netpoller lands), so the
-// goroutines really overlap.
+// over. Each fetch "takes" 2 ms (a `gort::time::sleep` stands in for the
+// network), so the goroutines really overlap.
 //
 // Run it: cargo run --release --example crawler
 
@@ -32,10 +31,7 @@ fn fake_web() -> Web {
 
 /// Pretend to fetch a page: a little simulated latency, then the page.
 fn fetch(web: &Web, url: &str) -> Option<(String, Vec<String>)> {
-    let until = Instant::now() + Duration::from_millis(2);
-    while Instant::now() < until {
-        gort::yield_now(); // let the other fetches run meanwhile
-    }
+    gort::time::sleep(Duration::from_millis(2)); // parks: other fetches run
     web.get(url).cloned()
 }
 

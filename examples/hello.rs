@@ -22,8 +22,8 @@ fn main() {
     let wg = WaitGroup::new();
     for name in ["gopher", "crab", "world"] {
         wg.add(1);
-        // Like Go's `go greet(name, wg)`: the arguments are evaluated here,
-        // now; the call runs in a new goroutine.
+        // Like Go's `go greet(name, &wg)`: the arguments are evaluated
+        // here, now; the call runs in a new goroutine.
         gort::go!(greet(name, wg.clone()));
     }
     wg.wait();

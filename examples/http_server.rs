@@ -41,6 +41,7 @@ struct Server {
     draining: AtomicBool,
 }
 
+// ANCHOR: main
 #[gort::main]
 fn main() {
     let addr = std::env::args()
@@ -95,6 +96,8 @@ fn accept_loop(listener: TcpListener, server: Arc<Server>) {
     }
 }
 
+// ANCHOR_END: main
+
 /// One parsed request: what routing needs.
 struct Request {
     path: String,
@@ -109,6 +112,7 @@ enum Stop {
     Reject(u16),
 }
 
+// ANCHOR: serve
 /// Serve requests on `conn` until the peer closes it, it times out or a
 /// request is bad.
 fn serve(conn: TcpStream, server: Arc<Server>) {
@@ -139,6 +143,8 @@ fn serve(conn: TcpStream, server: Arc<Server>) {
         }
     }
 }
+
+// ANCHOR_END: serve
 
 /// Read and parse one request head (and skip its body) from `conn`.
 /// `buf` carries bytes already read past the previous request (a client

@@ -66,8 +66,7 @@ fn random_choice() {
             <-rx => right += 1,
         }
     }
-    // prints e.g. "514 / 486"
-    println!("{left} / {right}");
+    println!("1000 selects, both arms ready: {left} left, {right} right");
     // ANCHOR_END: random
     assert_eq!(left + right, 1000);
     // Binomial(1000, ½): 300 is more than 12 standard deviations away.

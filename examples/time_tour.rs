@@ -33,33 +33,62 @@ fn per_operation_timeout() {
     // ANCHOR_END: timeout
 }
 
-/// A deadline for a whole conversation: one `after` made before the loop.
-/// A timeout made inside the loop would restart at every message, and a
-/// chatty peer could keep the conversation alive forever.
-fn whole_conversation_deadline() {
-    // ANCHOR: deadline
+/// A peer that sends 20 messages 5 ms apart, then falls silent (keeping
+/// the channel open) for 200 ms.
+fn chatty_peer() -> gort::Receiver<u32> {
     let (tx, rx) = gort::chan::<u32>(0);
     gort::go!(move || {
-        for i in 0.. {
-            sleep(Duration::from_millis(5)); // a message every 5 ms, forever
+        for i in 0..20 {
+            sleep(Duration::from_millis(5));
             if tx.send(i).is_err() {
-                return;
+                return; // the listener hung up
             }
         }
+        sleep(Duration::from_millis(200));
     });
-    let deadline = after(Duration::from_millis(60));
+    rx
+}
+
+/// A timeout made inside the loop is an idle timeout: it restarts at every
+/// message, so it ends the loop only once the peer falls silent.
+fn idle_timeout() {
+    let rx = chatty_peer();
+    let start = Instant::now();
+    // ANCHOR: idle
     let mut received = 0;
     loop {
         gort::select! {
             _ = <-rx => received += 1,
-            <-deadline => break,
+            <-after(Duration::from_millis(50)) => break, // 50 ms of silence
         }
     }
+    // ANCHOR_END: idle
     println!(
-        "conversation over by its deadline, with messages: {}",
-        received > 0
+        "idle timeout: all 20 messages: {}, then 50 ms of silence: {}",
+        received == 20,
+        start.elapsed() >= Duration::from_millis(150)
     );
+}
+
+/// A deadline for a whole conversation: one `after` made before the loop.
+fn whole_conversation_deadline() {
+    let rx = chatty_peer();
+    let start = Instant::now();
+    // ANCHOR: deadline
+    let deadline = after(Duration::from_millis(60)); // made once
+    let mut received = 0;
+    loop {
+        gort::select! {
+            _ = <-rx => received += 1,
+            <-deadline => break, // 60 ms after the start, however chatty
+        }
+    }
     // ANCHOR_END: deadline
+    println!(
+        "deadline: over after 60 ms: {}, with only some messages: {}",
+        start.elapsed() >= Duration::from_millis(60),
+        (1..20).contains(&received)
+    );
 }
 
 /// A `Timer` can be stopped before it fires, or reset to fire later.
@@ -72,7 +101,7 @@ fn timers() {
     println!("fired after reset: {fired}");
 
     let (tx, rx) = gort::chan::<&str>(1);
-    let _callback = after_func(Duration::from_millis(5), move || {
+    after_func(Duration::from_millis(5), move || {
         tx.send("after_func ran in its own goroutine").unwrap();
     });
     println!("{}", rx.recv().unwrap());
@@ -151,6 +180,7 @@ fn rate_limiting() {
 fn main() {
     sleeping();
     per_operation_timeout();
+    idle_timeout();
     whole_conversation_deadline();
     timers();
     tickers();

@@ -5,8 +5,9 @@
 //! goroutine and only runs the call in the new one. The call shape keeps that order: the
 //! callee and a method receiver (unless each is a plain path) and every argument (unless it
 //! is a closure literal) are bound to hidden locals, left to right, before the goroutine is
-//! spawned; the goroutine's `move` closure takes those locals and discards the call's
-//! result. See `InPlace` for why some operands are left in place.
+//! spawned; the goroutine's `move` closure takes those locals and makes the call, whose
+//! result must be `()` (a lost value is a compile error: `GoroutineReturn` in gort's
+//! lib.rs). See `InPlace` for why some operands are left in place.
 //!
 //! Spans: everything the user wrote keeps its span, and the tokens added around a user's
 //! call or block borrow its spans, so that a type error in the goroutine (a captured `Rc`,
