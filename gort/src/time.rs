@@ -107,10 +107,11 @@ pub fn after_func(d: Duration, f: impl FnOnce() + Send + 'static) -> Timer {
 }
 
 /// A single event: delivers the time on its channel once `d` has passed
-/// (Go's `time.Timer`), unless stopped first. Dropping a `Timer` made by
-/// [`Timer::new`] stops it once no clone of its receiver is left (nobody
-/// could receive what it sends; Go 1.23 collects such a timer); dropping
-/// one made by [`after_func`] does not.
+/// (Go's `time.Timer`), unless stopped first. Dropping a `Timer` does not
+/// stop it: a clone of its receiver still gets the value, and
+/// [`after_func`]'s function still runs. Only once no receiver of a
+/// [`Timer::new`] is left — when nobody could see it fire — is it cancelled
+/// and freed at once (as Go 1.23 collects an unreferenced timer).
 ///
 /// ```
 /// use gort::time::{Duration, Timer};

@@ -84,7 +84,11 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// parks its caller until one finishes (Go's `SetLimit`).
     ///
     /// # Panics
-    /// If `n` is 0, or if goroutines of the group are running (as Go).
+    /// If `n` is 0 (Go's `SetLimit(0)` would make every `go` wait for
+    /// ever), or if goroutines started under an earlier limit are running
+    /// (as Go; goroutines started with no limit set are not counted, in Go
+    /// either). Unlike Go there is no negative "no limit": a limit, once
+    /// set, stays.
     pub fn set_limit(&self, n: usize) {
         assert!(
             n > 0,
