@@ -2,10 +2,13 @@
 // rewritten with gort as a function below, in the site's order, as close to
 // the Go program as Rust allows. One change throughout: every duration is a
 // tenth of Go's (a second is 100 ms here), so that the whole program runs
-// in about two seconds. The book's appendix shows the pages one by one;
-// tests/book.rs checks the program's output against the one shown there,
-// with numbers and line order free, because goroutines print concurrently
-// here as they do in Go.
+// in about two seconds. The book's appendix shows the pages one by one,
+// each with what it prints, which tests/book.rs checks page by page (with
+// numbers and line order free where they vary from run to run, in Go too).
+//
+// Run it: cargo run --example gobyexample             (every page)
+//         cargo run --example gobyexample -- tickers  (one page; its title
+//         in lower case with dashes: closing-channels, rate-limiting, ...)
 
 use gort::context::{background, with_cancel, Context};
 use gort::sync::{Mutex, WaitGroup};
@@ -513,8 +516,17 @@ fn main() {
         ("Stateful Goroutines", stateful_goroutines),
         ("Context", contexts),
     ];
-    for (title, page) in pages {
-        println!("== {title}");
-        page();
+    // One page if the first argument names one; else all of them (the
+    // test harness, which calls this `main`, passes arguments of its own).
+    let wanted = std::env::args().nth(1);
+    let slug = |title: &str| title.to_lowercase().replace(' ', "-");
+    match pages.iter().find(|(title, _)| Some(slug(title)) == wanted) {
+        Some((_, page)) => page(),
+        None => {
+            for (title, page) in pages {
+                println!("== {title}");
+                page();
+            }
+        }
     }
 }

@@ -140,11 +140,12 @@ fn every_example_is_run_by_a_test() {
 /// prints: the ```text block after a marker line
 ///
 /// ```text
-/// <!-- output: examples/NAME.rs[; numbers vary][; any order][; stderr][; exit N] -->
+/// <!-- output: examples/NAME.rs[; args A B][; numbers vary][; any order][; stderr][; exit N] -->
 /// ```
 ///
-/// must equal what that example, run here, writes to stdout (or, with
-/// `stderr`, to stderr), and the example must exit with status 0 (or N).
+/// must equal what that example, run here (with arguments `A B`), writes to
+/// stdout (or, with `stderr`, to stderr), and the example must exit with
+/// status 0 (or N).
 /// `numbers vary` is for output with timings and counts in it: every number
 /// then matches any number, and runs of spaces match any run of spaces, so
 /// the words, the lines and their order are still checked; `any order` is
@@ -170,6 +171,7 @@ fn shown_output_is_what_the_example_prints() {
                 .map(|(b, _)| b)
                 .unwrap_or_else(|| panic!("{}: no text block after the marker", page.display()));
             let out = std::process::Command::new(examples.join(&marker.example))
+                .args(&marker.args)
                 .output()
                 .unwrap_or_else(|e| panic!("run example {}: {e}", marker.example));
             let name = &marker.example;
@@ -202,6 +204,7 @@ fn shown_output_is_what_the_example_prints() {
 /// What an output marker asks for.
 struct Marker {
     example: String,
+    args: Vec<String>,
     numbers_vary: bool,
     any_order: bool,
     stderr: bool,
@@ -220,6 +223,7 @@ impl Marker {
             .to_string();
         let mut marker = Marker {
             example,
+            args: Vec::new(),
             numbers_vary: false,
             any_order: false,
             stderr: false,
@@ -230,6 +234,9 @@ impl Marker {
                 "numbers vary" => marker.numbers_vary = true,
                 "any order" => marker.any_order = true,
                 "stderr" => marker.stderr = true,
+                _ if option.starts_with("args ") => {
+                    marker.args = option[5..].split_whitespace().map(String::from).collect()
+                }
                 _ => {
                     marker.exit = option
                         .strip_prefix("exit ")

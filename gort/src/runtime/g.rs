@@ -2,7 +2,8 @@
 //! token protocol that parks and readies it.
 //!
 //! # Lazy stacks
-//! A new G holds only its boxed function. It gets a stack from its P's cache
+//! A new G holds only its function (inline in the G when small, boxed
+//! otherwise: gfn.rs). It gets a stack from its P's cache
 //! when it first runs, and gives it back when it returns, so a million queued
 //! goroutines that have not started cost no stack memory at all.
 //!

@@ -1,5 +1,5 @@
 //! The global run queue: goroutines made runnable by a thread that holds no
-//! P (a plain thread's channel send, soon syscall exits, netpoll readiness
+//! P (a plain thread's channel send, syscall exits, netpoll readiness
 //! and timers), goroutines sent away by preemption, and the overflow of full
 //! local queues (cf. Go's `sched.runq`, globrunqput, globrunqget).
 //!

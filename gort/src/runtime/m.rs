@@ -7,8 +7,8 @@
 //! forever. `find_runnable` looks, in order, at: the global queue every 61st
 //! time slice (fairness), the local queue (`runnext` first), the global
 //! queue, then — as a *spinning* M, if fewer than half the busy Ps already
-//! have one — steals half of another P's queue (4 passes over all Ps in a
-//! random order, `runnext` only on the last). Before all that it runs due
+//! have one — steals half of another P's queue (4 passes over all Ps, each
+//! from a random start and then in order, `runnext` only on the last). Before all that it runs due
 //! timers, and before stealing it polls the network without blocking.
 //! Finding nothing, it gives up its P and, if nothing else does, becomes the
 //! netpoller's blocked waiter (netpoll.rs); otherwise it parks. See sched.rs

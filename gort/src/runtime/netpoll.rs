@@ -10,10 +10,12 @@
 //! non-blocking poll holds the lock — it waits those microseconds.
 //! - An M with a P polls without blocking in `find_runnable`, when its own
 //!   and the global queue are empty and a goroutine waits on a descriptor.
-//! - The last M to go idle blocks in it (`block`), with the earliest timer
-//!   as its timeout — so timers and I/O wake the runtime and no timer
-//!   thread exists. Go's rule: it blocks only if something can end the wait
-//!   (a goroutine waiting on I/O, a timer, a signal subscription).
+//! - An idle M blocks in it (`block`) — the first to claim `blocker`; other
+//!   idle Ms park on their own futex — with the earliest timer as its
+//!   timeout, so timers and I/O wake the runtime and no timer thread
+//!   exists. Go's rule: it blocks only if something can end the wait (a
+//!   goroutine waiting on I/O, or a timer). Signals have their own thread
+//!   (signal.rs) and never need the poller.
 //! - sysmon polls without blocking when nobody has polled for 10 ms (every
 //!   P busy with long time slices).
 //!
@@ -143,8 +145,8 @@ pub(crate) struct Netpoll {
     /// When the blocked poller will wake by itself (timers' nanoseconds;
     /// `NEVER` for no timeout), or 0 when nobody is blocked in it.
     sleeping_until: AtomicU64,
-    /// Goroutines parked on a PollDesc, plus signal subscriptions: while
-    /// non-zero, an idle M blocks here rather than on its own futex.
+    /// Goroutines parked on a PollDesc: while non-zero, an idle M blocks
+    /// here rather than on its own futex.
     waiters: AtomicUsize,
     /// When a poll last returned (timers' nanoseconds), for sysmon.
     last_poll: AtomicU64,

@@ -284,13 +284,13 @@ impl Sched {
         )
     }
 
-    /// Whether an M spins or a P is idle (so a P in a syscall with no
-    /// queued work need not be retaken yet).
     /// Whether some P is idle now (a racy hint).
     pub(crate) fn has_idle_p(&self) -> bool {
         self.counts.npidle.load(Relaxed) > 0
     }
 
+    /// Whether an M spins or a P is idle (so a P in a syscall with no
+    /// queued work need not be retaken yet).
     pub(crate) fn has_spare_capacity(&self) -> bool {
         self.counts.nmspinning.load(Relaxed) + self.counts.npidle.load(Relaxed) > 0
     }
@@ -571,7 +571,6 @@ impl Sched {
         self.global.push(g);
     }
 
-    /// Append a batch (a local queue's overflow) to the global queue.
     /// Append a batch (a local queue's overflow) to the global queue. The
     /// caller then wakes an idle P for it (`wakep`, or `ready`'s
     /// `wakep_after_seqcst_publish`): the running P reaches the global

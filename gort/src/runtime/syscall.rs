@@ -5,9 +5,11 @@
 //! Entering, the goroutine's P is marked `P_SYSCALL` (its `syscalltick`
 //! bumped) and the M lets go of it: `f` runs with no P and no current G,
 //! as on a plain thread. Nothing is handed off yet — most calls are short.
-//! sysmon watches: a P still in the same syscall one tick later (20 µs or
+//! sysmon watches: a P still in the same syscall one round later (20 µs or
 //! more) is *retaken* — a CAS `P_SYSCALL → P_IDLE` — and handed to another
-//! M if it has work, or put on the idle list (sched.rs `handoff_p`).
+//! M if it has work, or put on the idle list (sched.rs `handoff_p`). As in
+//! Go's `retake`, a P with nothing queued is left alone for up to 10 ms
+//! while an idle P or a spinning M could take any new work (sysmon.rs).
 //!
 //! Leaving, the M tries the fast path: CAS its old P `P_SYSCALL →
 //! P_RUNNING` and go on. If sysmon won, it takes any idle P; failing that,

@@ -17,8 +17,10 @@
 //! `GORTDEBUG=schedtrace=N` it prints Go's `SCHED` line every N ms.
 //!
 //! It sleeps 20 µs between rounds, doubling after 50 quiet rounds up to 10 ms
-//! (Go's numbers), and while every P is idle it sleeps until one is taken
-//! (`p_got_busy`), so an idle program wakes nothing but its timers.
+//! (Go's numbers) — but at most a tenth of the time slice (1 ms) while any
+//! P runs, so a slice is ended close to its 10 ms — and while every P is
+//! idle it sleeps until one is taken (`p_got_busy`), so an idle program
+//! wakes nothing but its timers.
 
 use super::p::{P, P_RUNNING, P_SYSCALL};
 use super::rt;
@@ -57,7 +59,7 @@ static COARSE_NOW: AtomicU32 = AtomicU32::new(0);
 pub(crate) const COARSE_UNIT_NS: u64 = 1 << 30;
 
 /// The runtime clock as sysmon last read it, in `COARSE_UNIT_NS`: behind
-/// by at most a round (10 ms) while any P runs, by at most `IDLE_NAP`
+/// by at most a round (1 ms) while any P runs, by at most `IDLE_NAP`
 /// while all are idle.
 pub(crate) fn coarse_now() -> u32 {
     COARSE_NOW.load(Relaxed)
