@@ -188,6 +188,9 @@ def main():
     if args.busy_runs:
         out.append(f"**Warning: {args.busy_runs} run(s) started while other load kept the CPU "
                    f"≥ 15 % busy; treat these figures as noisy.**\n")
+    # The anchors let the book include this table ({{#include ...:table}});
+    # HTML comments, so nothing shows where the report itself is read.
+    out.append("<!-- ANCHOR: table -->")
     head = ["workload", "unit", "procs"] + [NAMES.get(i, i) for i in cols]
     head += [f"{NAMES.get(i, i)}/Go" for i in others] if "go" in cols else []
     out.append("| " + " | ".join(head) + " |")
@@ -203,6 +206,7 @@ def main():
                 m = median(w, i)
                 row.append(f"{m / g:.2f}×" if m is not None and g else "–")
         out.append("| " + " | ".join(row) + " |")
+    out.append("<!-- ANCHOR_END: table -->")
     if args.scale:
         out.extend(per_p_table(workloads, cols, units, sizes, median))
     notes = []
