@@ -22,6 +22,10 @@ fn main() {
             a_goroutine_waiting_while_it_unwinds_lets_others_run,
         ),
         (
+            "a_goroutine_in_a_blocking_call_shows_as_syscall_in_dumps",
+            a_goroutine_in_a_blocking_call_shows_as_syscall_in_dumps,
+        ),
+        (
             "fs_round_trips_from_goroutines_and_threads",
             fs_round_trips_from_goroutines_and_threads,
         ),
@@ -78,6 +82,44 @@ fn a_blocking_call_in_syscall_does_not_stop_other_goroutines() {
         drop(tx);
         echo.join().unwrap();
         assert_eq!(blocker.join().unwrap(), 42);
+    });
+}
+
+/// A goroutine inside `gort::syscall` is shown as `[syscall]` by
+/// `runtime::stack()` (and the SIGQUIT dump), as Go shows one in a system
+/// call — not as `running`, which it was before it entered the call.
+fn a_goroutine_in_a_blocking_call_shows_as_syscall_in_dumps() {
+    gort::run(|| {
+        let (id_tx, id_rx) = gort::chan::<u64>(1);
+        let inside = Arc::new(AtomicBool::new(false));
+        let (inside2, release) = (inside.clone(), Arc::new(AtomicBool::new(false)));
+        let release2 = release.clone();
+        let wg = gort::sync::WaitGroup::new();
+        let done = wg.clone();
+        wg.add(1);
+        gort::go!(move || {
+            id_tx.send(gort::runtime::goroutine_id()).unwrap();
+            gort::syscall(|| {
+                inside2.store(true, SeqCst);
+                while !release2.load(SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
+            done.done();
+        });
+        let id = id_rx.recv().unwrap();
+        while !inside.load(SeqCst) {
+            gort::time::sleep(Duration::from_millis(1));
+        }
+        let dump = gort::runtime::stack();
+        release.store(true, SeqCst);
+        wg.wait();
+        let header = format!("goroutine {id} [");
+        let line = dump
+            .lines()
+            .find(|l| l.starts_with(&header))
+            .unwrap_or_else(|| panic!("goroutine {id} is not in the dump:\n{dump}"));
+        assert_eq!(line, format!("goroutine {id} [syscall]:"), "{dump}");
     });
 }
 

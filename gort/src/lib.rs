@@ -107,10 +107,10 @@
 //! id and wait reason (`chan receive`, `sync.Mutex.Lock`, …), and exits
 //! with status 2, within about a second of the last goroutine blocking.
 //! SIGQUIT (Ctrl-\\) prints the same list of goroutines — `running`,
-//! `runnable` or why each waits, and for how many minutes — and exits with
-//! status 2, as Go does (unless `signal::notify` subscribed to it);
-//! [`runtime::stack`] returns that list as a string. Where Go prints a
-//! stack trace, gort prints where each goroutine blocked (the line that
+//! `runnable`, `syscall` (inside [`syscall()`]) or why each waits, and for
+//! how many minutes — and exits with status 2, as Go does (unless
+//! `signal::notify` subscribed to it); [`runtime::stack`] returns that
+//! list as a string. Where Go prints a stack trace, gort prints where each goroutine blocked (the line that
 //! called the gort API it waits in) and where it was started, by which
 //! goroutine.
 //! One rule Go does not need: a plain OS thread that is *not* itself

@@ -55,8 +55,14 @@ pub fn stack() -> String {
         let parked = g.is_parked();
         let state = if parked {
             g.wait_reason().as_str()
-        } else if running.contains(&(g as *const G)) {
-            "running"
+        } else if let Some(&(_, in_call)) = running.iter().find(|(r, _)| *r == g as *const G) {
+            // An M runs it with no P: it is inside `gort::syscall` (Go's
+            // `[syscall]`); else it runs Rust code on a P.
+            if in_call {
+                "syscall"
+            } else {
+                "running"
+            }
         } else {
             "runnable"
         };

@@ -488,13 +488,17 @@ impl Sched {
         self.allm.lock().push(m);
     }
 
-    /// The Gs the Ms are running at this moment (each read once).
-    pub(crate) fn running_gs(&self) -> Vec<*const G> {
+    /// The Gs the Ms are running at this moment (each read once), each with
+    /// whether its M holds no P for it (it is inside `gort::syscall`).
+    pub(crate) fn running_gs(&self) -> Vec<(*const G, bool)> {
         self.allm
             .lock()
             .iter()
-            .map(|m| m.running.g.load(Relaxed) as *const G)
-            .filter(|g| !g.is_null())
+            .map(|m| {
+                let in_call = m.running.p.load(Relaxed) == 0;
+                (m.running.g.load(Relaxed) as *const G, in_call)
+            })
+            .filter(|(g, _)| !g.is_null())
             .collect()
     }
 
