@@ -110,9 +110,9 @@
 //! `runnable`, `syscall` (inside [`syscall()`]) or why each waits, and for
 //! how many minutes — and exits with status 2, as Go does (unless
 //! `signal::notify` subscribed to it); [`runtime::stack`] returns that
-//! list as a string. Where Go prints a stack trace, gort prints where each goroutine blocked (the line that
-//! called the gort API it waits in) and where it was started, by which
-//! goroutine.
+//! list as a string. Where Go prints a stack trace, gort prints where each
+//! goroutine blocked (the line that called the gort API it waits in) and
+//! where it was started, by which goroutine.
 //! One rule Go does not need: a plain OS thread that is *not* itself
 //! blocked in a gort call might still send on a channel, so while such a
 //! thread exists, gort never reports a deadlock.
