@@ -32,7 +32,7 @@
 //! idle). As in Go, once `signal::notify` subscribes to SIGQUIT, the
 //! program handles it and no dump is printed.
 
-use super::g::{Origin, G};
+use super::g::Origin;
 use super::rt;
 use std::fmt::Write;
 use std::panic::Location;
@@ -55,7 +55,7 @@ pub fn stack() -> String {
         let parked = g.is_parked();
         let state = if parked {
             g.wait_reason().as_str()
-        } else if let Some(&(_, in_call)) = running.iter().find(|(r, _)| *r == g as *const G) {
+        } else if let Some(&(_, in_call)) = running.iter().find(|(r, _)| std::ptr::eq(*r, g)) {
             // An M runs it with no P: it is inside `gort::syscall` (Go's
             // `[syscall]`); else it runs Rust code on a P.
             if in_call {
