@@ -81,7 +81,9 @@ fn main() {
     gort::runtime::set_gomaxprocs(old);
     println!("ticks during 200 ms of computation, on one P:");
     println!("  plain fn:                   {plain:>3}   (the ticker was starved)");
-    println!("  #[gort::preemptible] fn:    {preemptible:>3}   (stopped every time slice)");
+    println!(
+        "  #[gort::preemptible] fn:    {preemptible:>3}   (stopped whenever the ticker was due)"
+    );
     // The signal path is x86_64 Linux only; elsewhere a preemptible
     // function is checked only at its entry, which this loop never revisits.
     if cfg!(all(target_os = "linux", target_arch = "x86_64")) {

@@ -3,8 +3,8 @@
 //!
 //! # The path
 //! 1. sysmon finds a P whose time slice is over and sets its `preempt` flag
-//!    (sysmon.rs). Each round while the flag stays set it also sends SIGURG
-//!    to the M running that P (`poke`).
+//!    (sysmon.rs). While the flag stays set it also sends SIGURG to the M
+//!    running that P (`poke`), again every tenth of a slice.
 //! 2. The handler (`on_sigurg`, on the M's alternate signal stack) preempts
 //!    only at an *async-safe point*, all of which must hold:
 //!    - the thread is an M holding a P whose `preempt` flag is set, and it
@@ -23,7 +23,8 @@
 //!    (the goroutine goes to the global queue, as at a checkpoint) and,
 //!    when resumed, restores everything and jumps back. Anywhere else the
 //!    handler does nothing: the flag stays set, the next checkpoint
-//!    honours it and sysmon signals again next round (signals do not queue).
+//!    honours it and sysmon signals again a tenth of a slice later
+//!    (signals do not queue).
 //! 3. None of the runtime's code lands in the section: it carries no
 //!    attribute, and the entry points a preemptible function may call that
 //!    would otherwise be inlined into it — the generic ones, instantiated
