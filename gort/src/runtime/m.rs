@@ -89,7 +89,7 @@ impl M {
         // SAFETY: pthread_self has no preconditions.
         self.pthread
             .store(unsafe { libc::pthread_self() } as usize, Release);
-        // An M started by sysmon inherits its 1 µs timer slack: restore
+        // An M started by sysmon inherits its 10 µs timer slack: restore
         // the default (0 means "the default") for its epoll and futex waits.
         // SAFETY: PR_SET_TIMERSLACK only changes this thread's slack.
         unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 0 as libc::c_ulong) };

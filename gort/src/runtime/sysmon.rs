@@ -187,12 +187,19 @@ struct Seen {
 }
 
 fn run() {
-    // Sleep as long as asked, not up to 50 µs longer (Linux's default timer
-    // slack would stretch each 20 µs round to ~70 µs, and a retake takes
-    // two rounds).
+    // Timer slack 10 µs: Linux's default, 50 µs, stretches each 20 µs round
+    // to ~70 µs (Go's sysmon lives with that), and a call in a fresh slice
+    // needs two rounds to be retaken. But rounds too exact hurt too: with
+    // 1 µs slack, sysmon's 20 µs wake-ups right after a retake kept the M it
+    // had just woken for the P from running promptly, and one hand-off in
+    // ten waited ~110 µs. Measured side by side (GOMAXPROCS=1, bench rows
+    // handoff / handoff-fresh / preemptwake, median of 5 alternated runs of
+    // 200, 2-core VM, 2026-12-02): slack 1 µs: 33 µs (p90 109) / 78 (p90
+    // 111) / 1.12 ms; slack 10 µs: 34 (p90 51) / 90 (p90 124) / 1.14 ms;
+    // Go: 36 (p90 47) / 100 (p90 134) / 19.3 ms.
     // SAFETY: PR_SET_TIMERSLACK takes a nanosecond count; it only changes
     // this thread's timer slack.
-    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong) };
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 10_000 as libc::c_ulong) };
     let sched = &rt().sched;
     let mut seen: Vec<Option<Seen>> = Vec::new();
     let mut delay = MIN_DELAY;
