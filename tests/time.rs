@@ -15,6 +15,14 @@ use std::sync::Arc;
 fn main() {
     common::main(&[
         (
+            "a_timer_shared_by_goroutines_never_hangs_them",
+            a_timer_shared_by_goroutines_never_hangs_them,
+        ),
+        (
+            "a_dropped_timer_still_delivers_to_a_receiver_clone",
+            a_dropped_timer_still_delivers_to_a_receiver_clone,
+        ),
+        (
             "after_fires_once_in_a_select_loop",
             after_fires_once_in_a_select_loop,
         ),
@@ -238,4 +246,43 @@ fn two_hundred_sleepers_sleep_together() {
         took < Duration::from_secs(10),
         "sleeps did not overlap: {took:?}"
     );
+}
+
+/// A Timer shared by two goroutines: one resets it in a loop, the other
+/// stops it. A time slice that runs out while `reset` holds the timer's
+/// lock must not stop the goroutine there: the stopper would block its
+/// thread on that lock, and on one P nothing would ever run again (the
+/// watchdog reports the hang). The resetter's loop has a checkpoint of its
+/// own, so its slices end somewhere.
+fn a_timer_shared_by_goroutines_never_hangs_them() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    gort::run(|| {
+        let t = Arc::new(Timer::new(Duration::from_secs(3600)));
+        let done = Arc::new(AtomicBool::new(false));
+        let (t2, done2) = (t.clone(), done.clone());
+        let resetter = gort::spawn(move || {
+            while !done2.load(SeqCst) {
+                t2.reset(Duration::from_secs(3600));
+                gort::checkpoint();
+            }
+        });
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(100) {
+            t.stop();
+            gort::yield_now();
+        }
+        done.store(true, SeqCst);
+        resetter.join().unwrap();
+    });
+}
+
+/// Dropping a `Timer` does not stop it while a clone of its receiver can
+/// still receive (as in Go, where the channel keeps the timer alive).
+fn a_dropped_timer_still_delivers_to_a_receiver_clone() {
+    gort::run(|| {
+        let t = Timer::new(Duration::from_millis(5));
+        let rx = t.receiver().clone();
+        drop(t);
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+    });
 }

@@ -21,9 +21,11 @@
 //! or `reset`, even when it fires at the same moment. The channels are kept
 //! open by a phantom sender (`chan_kept_open`); each is freed when both ends
 //! are gone. A timer that nobody can receive from — every receiver of an
-//! [`after`] channel or a [`Timer::new`] dropped — is cancelled by its
-//! channel's orphan hook at once, as Go 1.23 collects one, so abandoned
-//! timeouts hold no memory and do not hold off the deadlock report.
+//! [`after`] or [`tick`] channel or of a [`Timer::new`] dropped — is
+//! cancelled by its channel's orphan hook at once, as Go 1.23 collects one:
+//! abandoned timeouts keep no callback or channel alive (a cancelled heap
+//! entry waits to be swept, timer.rs) and do not hold off the deadlock
+//! report.
 
 use crate::chan::{chan_kept_open, on_orphan, Receiver, RecvOperand, Sender, TrySendError};
 use crate::runtime::park::{park, WaitReason, Waiter};
@@ -67,10 +69,11 @@ pub fn sleep(d: Duration) {
 /// Use it for timeouts in `select!`: `<-gort::time::after(d) => …`. The
 /// channel delivers one value and stays open (never ready again), as Go's.
 ///
-/// Dropping the receiver (and any clones) cancels the timer and frees it at
-/// once — as Go 1.23 collects an unreferenced timer — so an `after` made on
-/// every pass of a loop costs nothing once that pass is over, however long
-/// its `d`.
+/// Dropping the receiver (and any clones) cancels the timer at once,
+/// freeing its callback and channel — as Go 1.23 collects an unreferenced
+/// timer — so an `after` made on every pass of a loop keeps nothing alive
+/// once that pass is over, however long its `d` (its cancelled heap entry
+/// is swept later, in bulk).
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
     let id = timer::add(deadline_after(d), move || {
@@ -92,9 +95,25 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// # Panics
 /// If `d` is zero (Go: "non-positive interval for NewTicker").
 pub fn tick(d: Duration) -> Receiver<Instant> {
-    // With no Ticker to stop it, it runs until nobody can receive: its next
-    // send then fails and it stops re-arming.
-    start_ticking(d).1
+    // With no Ticker to stop it, it runs until nobody can receive: then the
+    // channel's orphan hook cancels the pending tick at once (as Go 1.23
+    // collects an unreferenced ticker). Weak: the armed tick holds the
+    // state strongly, and the state holds the channel.
+    let (shared, rx) = start_ticking(d);
+    let shared = Arc::downgrade(&shared);
+    on_orphan(
+        &rx,
+        Box::new(move || {
+            if let Some(shared) = shared.upgrade() {
+                let mut st = shared.state.lock();
+                st.seq += 1;
+                if let Some(id) = st.pending.take() {
+                    timer::cancel(id);
+                }
+            }
+        }),
+    );
+    rx
 }
 
 /// Run `f` in its own goroutine once `d` has passed (Go's
@@ -207,7 +226,8 @@ impl Timer {
         if let Some(id) = pending {
             timer::cancel(id);
         }
-        let undelivered = self.rx.try_recv().is_ok();
+        // No checkpoint under `state`'s lock (see try_recv_no_checkpoint).
+        let undelivered = self.rx.try_recv_no_checkpoint().is_ok();
         pending.is_some() || undelivered
     }
 }
@@ -320,7 +340,8 @@ impl Ticker {
         if let Some(id) = st.pending.take() {
             timer::cancel(id);
         }
-        let _ = self.rx.try_recv();
+        // No checkpoint under `state`'s lock (see try_recv_no_checkpoint).
+        let _ = self.rx.try_recv_no_checkpoint();
     }
 }
 

@@ -254,6 +254,14 @@ impl<T: Send> Receiver<T> {
     #[inline(never)]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         crate::checkpoint();
+        self.try_recv_no_checkpoint()
+    }
+
+    /// `try_recv` without its preemption checkpoint, for runtime code that
+    /// holds a lock of its own (time.rs): a goroutine preempted there would
+    /// keep the lock while it waits for a P, and a goroutine that then
+    /// wants the lock would block its thread — on one P, for ever.
+    pub(crate) fn try_recv_no_checkpoint(&self) -> Result<T, TryRecvError> {
         let mut st = self.chan.lock();
         let (v, wake) = st.try_recv()?;
         drop(st);
@@ -533,9 +541,10 @@ fn orphan<T>(chan: &Chan<T>) {
 }
 
 /// Run `hook` when the last receiver of `rx`'s channel is dropped (see
-/// `State::on_orphan`); replaces any earlier hook.
+/// `State::on_orphan`). A channel has at most one, set once when it is made.
 pub(crate) fn on_orphan<T>(rx: &Receiver<T>, hook: OrphanHook) {
-    rx.chan.lock().on_orphan = Some(hook);
+    let earlier = rx.chan.lock().on_orphan.replace(hook);
+    debug_assert!(earlier.is_none(), "a channel's orphan hook is set once");
 }
 
 /// Receives until the channel is closed and drained; see [`Receiver::iter`].
