@@ -267,7 +267,7 @@ fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
 }
 
 /// Timers whose receivers are all dropped — an `after` per pass of a
-/// `select!` loop, a dropped `Timer` — are cancelled, so they neither keep
+/// `select!` loop, a dropped `Timer`, a dropped `tick` — are cancelled, so they neither keep
 /// memory nor hold off the report: Go 1.23 reports this program at once
 /// (checked with go1.27.3). Were they kept, the report would wait 30 s.
 #[test]

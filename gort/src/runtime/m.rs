@@ -48,11 +48,14 @@ pub(crate) struct M {
     pub(crate) pthread: AtomicUsize,
 }
 
-/// The G an M runs (null between Gs) and the id + 1 of the P it runs it on
-/// (0 between Gs).
+/// The G an M runs (null between Gs), the id + 1 of the P it runs it on
+/// (0 between Gs and during a blocking call), and whether that G is inside
+/// `gort::syscall` (for dumps: `p` alone is also 0 for an instant while a
+/// G starts or stops).
 pub(crate) struct Running {
     pub(crate) g: AtomicPtr<G>,
     pub(crate) p: AtomicUsize,
+    pub(crate) in_call: AtomicBool,
 }
 
 impl M {
@@ -65,6 +68,7 @@ impl M {
             running: crossbeam_utils::CachePadded::new(Running {
                 g: AtomicPtr::new(std::ptr::null_mut()),
                 p: AtomicUsize::new(0),
+                in_call: AtomicBool::new(false),
             }),
             pthread: AtomicUsize::new(0),
         }));

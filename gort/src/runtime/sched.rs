@@ -489,14 +489,14 @@ impl Sched {
     }
 
     /// The Gs the Ms are running at this moment (each read once), each with
-    /// whether its M holds no P for it (it is inside `gort::syscall`).
+    /// whether it is inside `gort::syscall`. Racy, as a dump may be.
     pub(crate) fn running_gs(&self) -> Vec<(*const G, bool)> {
         self.allm
             .lock()
             .iter()
             .map(|m| {
-                let in_call = m.running.p.load(Relaxed) == 0;
-                (m.running.g.load(Relaxed) as *const G, in_call)
+                let g = m.running.g.load(Relaxed) as *const G;
+                (g, m.running.in_call.load(Relaxed))
             })
             .filter(|(g, _)| !g.is_null())
             .collect()

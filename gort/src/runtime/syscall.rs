@@ -86,12 +86,14 @@ fn enter(ctx: &MCtx, p: &'static P) {
     // No longer running a goroutine on `p`: sysmon must not signal this
     // thread for it (it may be retaken and run by another M).
     ctx.m.running.p.store(0, Relaxed);
+    ctx.m.running.in_call.store(true, Relaxed);
 }
 
 /// Get a P back after the call (cf. exitsyscall): the old one if sysmon
 /// has not retaken it, else an idle one, else park the goroutine on the
 /// global queue until an M with a P runs it.
 fn exit(ctx: &MCtx, g: *const G, old: &'static P) {
+    ctx.m.running.in_call.store(false, Relaxed);
     ctx.curg.set(g);
     loop {
         if claim_back(&old.status) {
