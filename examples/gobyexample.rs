@@ -222,7 +222,7 @@ fn timers() {
 fn tickers() {
     // ANCHOR: tickers
     let start = Instant::now();
-    let ticker = Ticker::new(Duration::from_millis(50));
+    let ticker = Ticker::new(Duration::from_millis(100));
     let (done_tx, done) = gort::chan::<bool>(0);
     let ticker_c = ticker.receiver().clone();
     gort::go!(move || loop {
@@ -233,9 +233,10 @@ fn tickers() {
             t = <-ticker_c => println!("Tick at +{:.1?}", t.unwrap() - start),
         }
     });
-    // Go sleeps 1600 ms: 100 ms after its third tick. A tenth of that
-    // leaves only 10 ms; 175 ms keeps the three ticks with room either side.
-    sleep(Duration::from_millis(175));
+    // Go ticks every 500 ms and stops at 1600: 100 ms after its third tick.
+    // A tenth of that would leave 10 ms; ticks every 100 ms and a stop at
+    // 350 ms keep the three ticks with 50 ms to spare on either side.
+    sleep(Duration::from_millis(350));
     ticker.stop();
     done_tx.send(true).unwrap();
     println!("Ticker stopped");

@@ -1,7 +1,8 @@
 // What a goroutine dump looks like: four goroutines stuck in four ways —
 // on a channel, on a lock, asleep, and inside a blocking call — and main
 // printing `gort::runtime::stack()`, the same list that Ctrl-\ (SIGQUIT)
-// and the deadlock report print.
+// and the deadlock report print. (Returning from main ends the program,
+// blocking call and all.)
 //
 // Run it: cargo run --example goroutine_dump
 
@@ -25,11 +26,16 @@ fn main() {
     gort::go!(sleep(Duration::from_secs(3600)));
 
     gort::go!(move || {
-        gort::syscall(|| std::thread::sleep(std::time::Duration::from_millis(300)));
+        gort::syscall(|| std::thread::sleep(std::time::Duration::from_secs(10)));
     });
 
-    sleep(Duration::from_millis(50)); // let them all get stuck
-    print!("{}", gort::runtime::stack());
+    // Wait until all four are stuck: three parked, one in the call.
+    let mut dump = gort::runtime::stack();
+    while dump.matches("blocked at").count() < 3 || !dump.contains("[syscall]") {
+        sleep(Duration::from_millis(10));
+        dump = gort::runtime::stack();
+    }
+    print!("{dump}");
 
     drop(held);
     tx.send(1).unwrap();
