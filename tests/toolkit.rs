@@ -16,6 +16,10 @@ use std::time::Duration;
 fn main() {
     common::main(&[
         (
+            "an_error_whose_drop_waits_does_not_hang_its_group",
+            an_error_whose_drop_waits_does_not_hang_its_group,
+        ),
+        (
             "semaphore_bounds_concurrent_goroutines",
             semaphore_bounds_concurrent_goroutines,
         ),
@@ -676,4 +680,32 @@ fn scope_survives_a_result_whose_drop_panics() {
         .map(|s| s.to_string())
     });
     assert_eq!(caught.as_deref(), Some("result dropped with a bang"));
+}
+
+/// An error type whose destructor parks (here, a sleep). When a panic
+/// replaces a kept error, the error is dropped — after the group's lock is
+/// released: dropped under it, its sleep would park the goroutine holding a
+/// thread-blocking lock, and the next goroutine to fail would block the
+/// thread on it; on one P nothing would run again (the watchdog reports it).
+fn an_error_whose_drop_waits_does_not_hang_its_group() {
+    struct SlowToDrop;
+    impl Drop for SlowToDrop {
+        fn drop(&mut self) {
+            gort::time::sleep(Duration::from_millis(5));
+        }
+    }
+    gort::run(|| {
+        let group = ErrGroup::<SlowToDrop>::new();
+        group.go(|| Err(SlowToDrop)); // kept as the first error
+        group.go(|| {
+            gort::time::sleep(Duration::from_millis(10));
+            panic!("replaces the kept error, which is dropped");
+        });
+        group.go(|| {
+            gort::time::sleep(Duration::from_millis(12)); // while that drop sleeps
+            Err(SlowToDrop)
+        });
+        let waited = catch_unwind(AssertUnwindSafe(|| group.wait()));
+        assert!(waited.is_err(), "wait re-raises the panic");
+    });
 }

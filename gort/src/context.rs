@@ -244,7 +244,8 @@ impl Node {
         if c.err.set(err).is_err() {
             return; // already cancelled
         }
-        if let Some(tx) = c.done_tx.lock().take() {
+        let done_tx = c.done_tx.lock().take(); // closed with no lock held
+        if let Some(tx) = done_tx {
             tx.close();
         }
         if let Some(id) = c.timer.lock().take() {

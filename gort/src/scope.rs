@@ -59,6 +59,7 @@ use std::sync::Arc;
 /// });
 /// ```
 #[track_caller]
+#[inline(never)] // its panic slot's lock must not land in preemptible code
 pub fn scope<'env, F, T>(f: F) -> T
 where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
@@ -75,10 +76,13 @@ where
     scope.data.running.wait();
     match result {
         Err(panic) => resume_unwind(panic),
-        Ok(value) => match scope.data.panic.lock().take() {
-            Some(panic) => resume_unwind(panic),
-            None => value,
-        },
+        Ok(value) => {
+            let panic = scope.data.panic.lock().take();
+            match panic {
+                Some(panic) => resume_unwind(panic),
+                None => value,
+            }
+        }
     }
 }
 

@@ -403,21 +403,27 @@ impl RecvOperand<Instant> for Timer {
     }
 }
 
+// The Debug impls read under the lock and format after it: the caller's
+// `Formatter` may write to a gort file or socket, whose calls are
+// checkpoints — no goroutine may be stopped holding a timer's lock.
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.shared.state.lock();
+        let active = self.shared.state.lock().pending.is_some();
         f.debug_struct("Timer")
-            .field("active", &st.pending.is_some())
+            .field("active", &active)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Debug for Ticker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.shared.state.lock();
+        let (period, active) = {
+            let st = self.shared.state.lock();
+            (st.period, st.pending.is_some())
+        };
         f.debug_struct("Ticker")
-            .field("period", &st.period)
-            .field("active", &st.pending.is_some())
+            .field("period", &period)
+            .field("active", &active)
             .finish_non_exhaustive()
     }
 }

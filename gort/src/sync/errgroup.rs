@@ -89,6 +89,10 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// (as Go; goroutines started with no limit set are not counted, in Go
     /// either). Unlike Go there is no negative "no limit": a limit, once
     /// set, stays.
+    // Never inlined (nor `go`, `try_go`, `wait`): they take thread-blocking
+    // locks, which must not land inside a user's `#[gort::preemptible]`
+    // function, where a signal could stop the goroutine holding one.
+    #[inline(never)]
     pub fn set_limit(&self, n: usize) {
         assert!(
             n > 0,
@@ -107,6 +111,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// Run `f` in a new goroutine of the group. With a limit set, parks
     /// the caller until the group has room.
     #[track_caller]
+    #[inline(never)]
     pub fn go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) {
         let sem = self.shared.limit.lock().clone();
         if let Some(sem) = &sem {
@@ -118,6 +123,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// Like [`go`](ErrGroup::go), but only if the limit leaves room now;
     /// true if started (Go's `TryGo`).
     #[track_caller]
+    #[inline(never)]
     pub fn try_go(&self, f: impl FnOnce() -> Result<(), E> + Send + 'static) -> bool {
         let sem = self.shared.limit.lock().clone();
         if let Some(sem) = &sem {
@@ -156,6 +162,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// Wait for every goroutine started so far; return the first error one
     /// of them returned, or re-raise the first panic.
     #[track_caller]
+    #[inline(never)]
     pub fn wait(&self) -> Result<(), E> {
         self.shared.wg.wait();
         if let Some(on_error) = &self.shared.on_error {
@@ -176,19 +183,22 @@ impl<E: Send + 'static> ErrGroup<E> {
 impl<E> Shared<E> {
     /// Keep `failure` if it is the first (a panic also replaces a kept
     /// error: it must not be lost); call `on_error` for the first.
+    ///
+    /// Whatever is replaced or not kept (the user's `E`) is dropped after
+    /// the lock is released: its destructor may park or be preempted, and
+    /// a goroutine stopped holding this thread-blocking lock would block
+    /// the next one that wants it — on one P, for ever.
     fn record(&self, failure: Outcome<E>) {
-        let first_failure = {
+        let (first_failure, _dropped_unlocked) = {
             let mut first = self.first.lock();
             match (&*first, &failure) {
                 (Outcome::Fine, _) | (Outcome::Reported, _) => {
-                    *first = failure;
-                    true
+                    (true, std::mem::replace(&mut *first, failure))
                 }
                 (Outcome::Failed(_), Outcome::Panicked(_)) => {
-                    *first = failure;
-                    false
+                    (false, std::mem::replace(&mut *first, failure))
                 }
-                _ => false,
+                _ => (false, failure),
             }
         };
         if first_failure {

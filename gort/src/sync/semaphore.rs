@@ -264,12 +264,17 @@ fn wake_all(granted: Vec<Wake>) {
 }
 
 impl fmt::Debug for Semaphore {
+    /// Reads under the lock, formats after it (the `Formatter` may write
+    /// to a gort file or socket, whose calls are checkpoints).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.state.lock();
+        let (available, waiters) = {
+            let st = self.state.lock();
+            (st.avail, st.waiters.len())
+        };
         f.debug_struct("Semaphore")
             .field("size", &self.size)
-            .field("available", &st.avail)
-            .field("waiters", &st.waiters.len())
+            .field("available", &available)
+            .field("waiters", &waiters)
             .finish()
     }
 }
