@@ -23,6 +23,10 @@ fn main() {
             a_dropped_timer_still_delivers_to_a_receiver_clone,
         ),
         (
+            "a_dropped_ticker_still_ticks_to_a_receiver_clone",
+            a_dropped_ticker_still_ticks_to_a_receiver_clone,
+        ),
+        (
             "after_fires_once_in_a_select_loop",
             after_fires_once_in_a_select_loop,
         ),
@@ -157,8 +161,9 @@ fn after_func_runs_in_its_own_goroutine_unless_stopped() {
 }
 
 /// 50 timers armed in shuffled order deliver in the order of their
-/// deadlines. (5 ms apart: each callback is a goroutine of its own, so two
-/// only 2 ms apart could swap on a loaded machine, in Go as in gort.)
+/// deadlines. (10 ms apart: each callback is a goroutine of its own, so two
+/// close together could swap on a loaded machine, in Go as in gort; 5 ms
+/// apart they did, while a compiler ran beside the test.)
 fn timers_fire_in_deadline_order() {
     let order = gort::run(|| {
         let (tx, rx) = gort::chan::<u32>(64);
@@ -166,7 +171,7 @@ fn timers_fire_in_deadline_order() {
         let mut timers = Vec::new();
         for i in (0..50u32).map(|i| (i * 37) % 50) {
             let tx = tx.clone();
-            let at = start + Duration::from_millis(5 + 5 * u64::from(i));
+            let at = start + Duration::from_millis(5 + 10 * u64::from(i));
             timers.push(after_func(at - Instant::now(), move || tx.send(i).unwrap()));
         }
         drop(tx);
@@ -284,5 +289,18 @@ fn a_dropped_timer_still_delivers_to_a_receiver_clone() {
         let rx = t.receiver().clone();
         drop(t);
         assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+    });
+}
+
+/// Likewise a `Ticker`: dropped while a clone of its receiver lives, it
+/// goes on ticking to the clone (Go 1.23: the channel keeps it alive).
+fn a_dropped_ticker_still_ticks_to_a_receiver_clone() {
+    gort::run(|| {
+        let t = Ticker::new(Duration::from_millis(2));
+        let rx = t.receiver().clone();
+        drop(t);
+        for _ in 0..3 {
+            assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        }
     });
 }

@@ -96,24 +96,8 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// If `d` is zero (Go: "non-positive interval for NewTicker").
 pub fn tick(d: Duration) -> Receiver<Instant> {
     // With no Ticker to stop it, it runs until nobody can receive: then the
-    // channel's orphan hook cancels the pending tick at once (as Go 1.23
-    // collects an unreferenced ticker). Weak: the armed tick holds the
-    // state strongly, and the state holds the channel.
-    let (shared, rx) = start_ticking(d);
-    let shared = Arc::downgrade(&shared);
-    on_orphan(
-        &rx,
-        Box::new(move || {
-            if let Some(shared) = shared.upgrade() {
-                let mut st = shared.state.lock();
-                st.seq += 1;
-                if let Some(id) = st.pending.take() {
-                    timer::cancel(id);
-                }
-            }
-        }),
-    );
-    rx
+    // channel's orphan hook cancels the pending tick (start_ticking).
+    start_ticking(d).1
 }
 
 /// Run `f` in its own goroutine once `d` has passed (Go's
@@ -271,8 +255,11 @@ fn fire_timer(shared: &TimerShared, seq: u64) {
     crate::spawn::go(func);
 }
 
-/// Delivers the time every period on its channel until stopped or dropped
-/// (Go's `time.Ticker`). Receive with [`Ticker::recv`], or use it as a
+/// Delivers the time every period on its channel until stopped (Go's
+/// `time.Ticker`), or until nobody can receive any more: dropping the
+/// `Ticker` stops it unless a clone of its receiver is still alive, which
+/// goes on getting ticks (as in Go 1.23, where the channel keeps the ticker
+/// alive). Receive with [`Ticker::recv`], or use it as a
 /// `select!` operand by reference: `<-&ticker => …`. A slow receiver misses
 /// ticks rather than queueing them.
 pub struct Ticker {
@@ -358,11 +345,27 @@ fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
         tx,
     });
     arm_tick(&shared, &mut shared.state.lock(), deadline_after(d));
+    // When the last receiver goes, cancel the pending tick at once (as Go
+    // 1.23 collects an unreferenced ticker). Weak: the armed tick holds the
+    // state strongly, and the state holds the channel.
+    let weak = Arc::downgrade(&shared);
+    on_orphan(
+        &rx,
+        Box::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                let mut st = shared.state.lock();
+                st.seq += 1;
+                if let Some(id) = st.pending.take() {
+                    timer::cancel(id);
+                }
+            }
+        }),
+    );
     (shared, rx)
 }
 
 /// Register the next tick; the callback holds the shared state until it
-/// runs or is cancelled (by `stop`, `reset` or the Ticker's drop).
+/// runs or is cancelled (by `stop`, `reset` or the channel's orphan hook).
 fn arm_tick(shared: &Arc<TickerShared>, st: &mut TickerState, when: Instant) {
     let (seq, shared) = (st.seq, Arc::clone(shared));
     st.pending = Some(timer::add(when, move || fire_tick(&shared, seq, when)));
@@ -383,12 +386,6 @@ fn fire_tick(shared: &Arc<TickerShared>, seq: u64, when: Instant) {
         next += st.period; // fell behind: skip the missed ticks
     }
     arm_tick(shared, &mut st, next);
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 impl RecvOperand<Instant> for Ticker {
