@@ -255,11 +255,10 @@ fn fire_timer(shared: &TimerShared, seq: u64) {
     crate::spawn::go(func);
 }
 
-/// Delivers the time every period on its channel until stopped (Go's
-/// `time.Ticker`), or until nobody can receive any more: dropping the
-/// `Ticker` stops it unless a clone of its receiver is still alive, which
-/// goes on getting ticks (as in Go 1.23, where the channel keeps the ticker
-/// alive). Receive with [`Ticker::recv`], or use it as a
+/// Delivers the time every period on its channel until stopped or dropped
+/// (Go's `time.Ticker`). Dropping it stops it even while a clone of its
+/// receiver lives (in Go 1.23 the channel would keep the ticker alive);
+/// keep the `Ticker` as long as you want ticks. Receive with [`Ticker::recv`], or use it as a
 /// `select!` operand by reference: `<-&ticker => …`. A slow receiver misses
 /// ticks rather than queueing them.
 pub struct Ticker {
@@ -365,7 +364,8 @@ fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
 }
 
 /// Register the next tick; the callback holds the shared state until it
-/// runs or is cancelled (by `stop`, `reset` or the channel's orphan hook).
+/// runs or is cancelled (by `stop`, `reset`, the Ticker's drop or the
+/// channel's orphan hook).
 fn arm_tick(shared: &Arc<TickerShared>, st: &mut TickerState, when: Instant) {
     let (seq, shared) = (st.seq, Arc::clone(shared));
     st.pending = Some(timer::add(when, move || fire_tick(&shared, seq, when)));
@@ -386,6 +386,12 @@ fn fire_tick(shared: &Arc<TickerShared>, seq: u64, when: Instant) {
         next += st.period; // fell behind: skip the missed ticks
     }
     arm_tick(shared, &mut st, next);
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl RecvOperand<Instant> for Ticker {
