@@ -151,7 +151,7 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
         let weak = Arc::downgrade(&ctx.node);
         let id = timer::add(deadline, move || {
             if let Some(node) = weak.upgrade() {
-                node.cancel(Error::DeadlineExceeded);
+                expire(node);
             }
         });
         let mut slot = c.timer.lock();
@@ -162,6 +162,14 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
         }
     }
     (ctx, cancel)
+}
+
+/// The deadline timer's callback. It runs in scheduler context: if the
+/// context was dropped meanwhile, this may be the node's last reference, and
+/// the values it owns must not be dropped here (`spawn::release`).
+fn expire(node: Arc<Node>) {
+    node.cancel(Error::DeadlineExceeded);
+    crate::spawn::release(node);
 }
 
 /// [`with_deadline`] at `d` from now (Go's `context.WithTimeout`).
@@ -254,6 +262,7 @@ impl Node {
         let children = std::mem::take(&mut *c.children.lock());
         for child in children.values().filter_map(Weak::upgrade) {
             child.cancel(err);
+            crate::spawn::release(child); // we may run in a timer callback
         }
         self.unregister();
     }
@@ -383,6 +392,20 @@ mod tests {
         let id = timer_of(&ctx).expect("a pending deadline has a timer");
         drop((ctx, cancel));
         assert!(!timer::cancel(id), "the timer outlived its context");
+    }
+
+    /// The context was dropped while its deadline fired: the callback, in
+    /// scheduler context, holds the last reference to it and its values.
+    #[test]
+    fn values_released_by_a_deadline_are_dropped_on_a_goroutine() {
+        let (probe, dropped) = crate::spawn::drop_probe();
+        let valued = with_value(&background(), probe);
+        let (ctx, cancel) = with_timeout(&valued, Duration::from_secs(3600));
+        let upgraded = Arc::clone(&ctx.node);
+        drop((ctx, cancel, valued));
+        expire(upgraded);
+        let by = dropped.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_ne!(by, 0, "a value was dropped in scheduler context");
     }
 
     #[test]

@@ -17,6 +17,22 @@ pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
     });
 }
 
+/// Drop a reference to shared state that may own user values (an
+/// `after_func` function, a context's values) from a timer callback.
+///
+/// Callbacks run in scheduler context, where a park — in a user `Drop` that
+/// locks a gort `Mutex` or sends on a channel — would block the M and stall
+/// its P (on one P, for ever). So if this is the last reference and the
+/// caller is not a goroutine, the value is dropped in a new goroutine.
+pub(crate) fn release<T: Send + Sync + 'static>(shared: Arc<T>) {
+    if crate::runtime::goroutine_id() != 0 {
+        return drop(shared);
+    }
+    if let Some(last) = Arc::into_inner(shared) {
+        go(move || drop(last));
+    }
+}
+
 /// Start `f` in a new goroutine and return a handle to its result.
 ///
 /// Like `go!`, but the goroutine's return value — or its panic — is kept for
@@ -176,5 +192,43 @@ where
     match spawn(body).join() {
         Ok(v) => v,
         Err(_) => crate::panic::exit_after_panic(),
+    }
+}
+
+/// A value that reports, when dropped, which goroutine dropped it (0: none),
+/// for tests of `release`'s callers.
+#[cfg(all(test, not(loom)))]
+pub(crate) fn drop_probe() -> (impl Send + Sync + 'static, std::sync::mpsc::Receiver<u64>) {
+    struct Probe(parking_lot::Mutex<std::sync::mpsc::Sender<u64>>);
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            let _ = self.0.lock().send(crate::runtime::goroutine_id());
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    (Probe(parking_lot::Mutex::new(tx)), rx)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_last_reference_released_off_a_goroutine_is_dropped_on_one() {
+        let (probe, dropped) = drop_probe();
+        release(Arc::new(probe));
+        let by = dropped.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_ne!(by, 0, "dropped outside any goroutine");
+    }
+
+    #[test]
+    fn a_reference_that_is_not_the_last_is_only_released() {
+        let (probe, dropped) = drop_probe();
+        let shared = Arc::new(probe);
+        release(Arc::clone(&shared));
+        assert!(dropped.recv_timeout(Duration::from_millis(50)).is_err());
+        drop(shared);
+        assert_eq!(dropped.recv().unwrap(), 0, "dropped here, by the owner");
     }
 }

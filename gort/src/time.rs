@@ -228,12 +228,20 @@ fn stop_unreceivable(shared: &TimerShared) {
 
 /// Register the runtime timer. Its callback holds the shared state, so a
 /// dropped `Timer` still fires (a clone of its receiver, or `after_func`'s
-/// function, may be waiting); cancelling the runtime timer drops it.
+/// function, may be waiting); cancelling the runtime timer drops it. A
+/// callback that finds the timer stopped meanwhile may hold the last
+/// reference to a function that never ran: it is released off the scheduler.
 fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
     let (seq, shared) = (st.seq, Arc::clone(shared));
     st.pending = Some(timer::add(deadline_after(d), move || {
-        fire_timer(&shared, seq)
+        timer_fired(shared, seq)
     }));
+}
+
+/// The runtime timer's callback (scheduler context).
+fn timer_fired(shared: Arc<TimerShared>, seq: u64) {
+    fire_timer(&shared, seq);
+    crate::spawn::release(shared);
 }
 
 fn fire_timer(shared: &TimerShared, seq: u64) {
@@ -428,5 +436,25 @@ impl fmt::Debug for Ticker {
             .field("period", &period)
             .field("active", &active)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Stopped while its callback was already taken off the heap: the
+    /// callback, in scheduler context, holds the last reference to a
+    /// function that never ran.
+    #[test]
+    fn a_function_released_by_a_stopped_timer_is_dropped_on_a_goroutine() {
+        let (probe, dropped) = crate::spawn::drop_probe();
+        let t = after_func(Duration::from_secs(3600), move || drop(probe));
+        let (shared, seq) = (Arc::clone(&t.shared), t.shared.state.lock().seq);
+        assert!(t.stop());
+        drop(t);
+        timer_fired(shared, seq);
+        let by = dropped.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_ne!(by, 0, "the function was dropped in scheduler context");
     }
 }

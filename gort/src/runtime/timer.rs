@@ -27,6 +27,10 @@
 //!
 //! Callbacks run outside the lock. They only make goroutines runnable,
 //! try-send on a channel or start a goroutine: short and never blocking.
+//! They run in scheduler context, so no user code may run in them — not even
+//! a destructor: one that owns the last reference to user values (a context's,
+//! an `after_func` function) gives it to `spawn::release`, which drops it in
+//! a goroutine.
 //! Cancelling removes the callback at once; its heap entry is dropped
 //! lazily when it reaches the top (Go's "zombie" timers), or when cancelled
 //! entries make up half the heap, which is then rebuilt.
