@@ -223,12 +223,20 @@ fn an_idle_program_uses_under_one_percent_cpu_and_no_timer_thread() {
 
 /// Run the deadlock fixture with `scenario`: stderr, how long it took,
 /// and the exit code.
+/// Run a deadlock scenario; one still running after 40 s is killed (exit
+/// status `None`), so a missing report fails the test instead of hanging it.
 fn deadlock(scenario: &str) -> (String, Duration, Option<i32>) {
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock"))
         .arg(scenario)
-        .output()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("fixture runs");
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(40) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
     (stderr(&out), start.elapsed(), out.status.code())
 }
 
@@ -252,8 +260,8 @@ fn a_deadlock_is_reported_with_wait_reasons_and_exit_2() {
                 "goroutine 2 [sync.WaitGroup.Wait]:",
                 // Where each blocked and was started (tests/dump.rs checks
                 // every blocking API's site).
-                "goroutine 2 [sync.WaitGroup.Wait]:\nblocked at tests/fixtures/deadlock.rs:41:",
-                "created at tests/fixtures/deadlock.rs:38:13 in goroutine 1",
+                "goroutine 2 [sync.WaitGroup.Wait]:\nblocked at tests/fixtures/deadlock.rs:42:",
+                "created at tests/fixtures/deadlock.rs:39:13 in goroutine 1",
             ],
         ),
     ] {
@@ -296,8 +304,24 @@ fn a_deadlock_inside_gort_run_is_reported() {
     );
 }
 
-/// Not a deadlock while something can still wake a goroutine: a pending
-/// 1.5 s timer or a 1.5 s blocking call delays the report until it ends
+/// Timers that are held but that nobody is blocked on — a `Timer`, an
+/// `after`, a `tick` and a `Ticker` — can wake nobody: Go 1.23 keeps a
+/// channel timer in its heap only while a goroutine is blocked on its
+/// channel, and reports this program at once (checked with go1.27.3).
+#[test]
+fn held_timers_nobody_waits_on_do_not_hold_off_a_deadlock_report() {
+    let (err, took, code) = deadlock("timers-held");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with(DEADLOCK), "{err}");
+    assert!(
+        took < Duration::from_secs(20),
+        "reported after {took:?}: a held 30 s timer held it off"
+    );
+}
+
+/// Not a deadlock while something can still wake a goroutine: goroutines
+/// blocked on 1.5 s timers (`after`, a `Ticker` in a `select!`) or a 1.5 s
+/// blocking call delay the report until it ends
 /// (then nothing is left, and it comes); a goroutine waiting on a socket
 /// is never reported.
 #[test]

@@ -27,7 +27,9 @@
 //! entry waits to be swept, timer.rs) and do not hold off the deadlock
 //! report.
 
-use crate::chan::{chan_kept_open, on_orphan, Receiver, RecvOperand, Sender, TrySendError};
+use crate::chan::{
+    chan_kept_open, on_orphan, receivers_blocked, Receiver, RecvOperand, Sender, TrySendError,
+};
 use crate::runtime::park::{park, WaitReason, Waiter};
 use crate::runtime::timer::{self, TimerId};
 use std::fmt;
@@ -76,9 +78,11 @@ pub fn sleep(d: Duration) {
 /// is swept later, in bulk).
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
-    let id = timer::add(deadline_after(d), move || {
+    let blocked = receivers_blocked(&tx);
+    let deliver = move || {
         let _ = tx.try_send(Instant::now());
-    });
+    };
+    let id = timer::add_for_channel(deadline_after(d), deliver, blocked);
     on_orphan(
         &rx,
         Box::new(move || {
@@ -232,10 +236,14 @@ fn stop_unreceivable(shared: &TimerShared) {
 /// callback that finds the timer stopped meanwhile may hold the last
 /// reference to a function that never ran: it is released off the scheduler.
 fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
+    let deadline = deadline_after(d);
+    let blocked = (!st.is_func).then(|| receivers_blocked(&shared.tx));
     let (seq, shared) = (st.seq, Arc::clone(shared));
-    st.pending = Some(timer::add(deadline_after(d), move || {
-        timer_fired(shared, seq)
-    }));
+    let fire = move || timer_fired(shared, seq);
+    st.pending = Some(match blocked {
+        Some(blocked) => timer::add_for_channel(deadline, fire, blocked),
+        None => timer::add(deadline, fire), // after_func: its function may wake anyone
+    });
 }
 
 /// The runtime timer's callback (scheduler context).
@@ -375,8 +383,10 @@ fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
 /// runs or is cancelled (by `stop`, `reset`, the Ticker's drop or the
 /// channel's orphan hook).
 fn arm_tick(shared: &Arc<TickerShared>, st: &mut TickerState, when: Instant) {
+    let blocked = receivers_blocked(&shared.tx);
     let (seq, shared) = (st.seq, Arc::clone(shared));
-    st.pending = Some(timer::add(when, move || fire_tick(&shared, seq, when)));
+    let fire = move || fire_tick(&shared, seq, when);
+    st.pending = Some(timer::add_for_channel(when, fire, blocked));
 }
 
 fn fire_tick(shared: &Arc<TickerShared>, seq: u64, when: Instant) {

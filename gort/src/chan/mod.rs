@@ -547,6 +547,14 @@ pub(crate) fn on_orphan<T>(rx: &Receiver<T>, hook: OrphanHook) {
     debug_assert!(earlier.is_none(), "a channel's orphan hook is set once");
 }
 
+/// For a timer that only delivers on `tx`'s channel: a probe saying whether
+/// anyone is blocked receiving from it (`runtime/timer.rs`). It holds the
+/// channel weakly.
+pub(crate) fn receivers_blocked<T: Send + 'static>(tx: &Sender<T>) -> timer::Probe {
+    let chan = Arc::downgrade(&tx.chan);
+    Arc::new(move || chan.upgrade().is_some_and(|c| c.lock().recvq.has_live()))
+}
+
 /// Receives until the channel is closed and drained; see [`Receiver::iter`].
 pub struct Iter<'a, T> {
     rx: &'a Receiver<T>,

@@ -6,9 +6,11 @@
 //! # When nothing can wake a goroutine
 //! sysmon asks, when it would otherwise sleep (every P idle):
 //! - no P runs or is in a blocking call, and no G is queued anywhere;
-//! - no live timer is pending and no fired one's callback is still
-//!   running, no goroutine waits on a socket, and `signal::notify` was
-//!   never used (a timer, an I/O event or a signal could wake one);
+//! - no live timer is pending (a timer that only fills a channel counts
+//!   only while someone is blocked on that channel, as in Go 1.23) and no
+//!   fired one's callback is still running, no goroutine waits on a
+//!   socket, and `signal::notify` was never used (a timer, an I/O event or
+//!   a signal could wake one);
 //! - every goroutine is parked, and something waits at all (a goroutine,
 //!   or a plain thread in a gort wait);
 //! - every thread of the process that is not the runtime's own (Ms and

@@ -31,6 +31,15 @@
 //! a destructor: one that owns the last reference to user values (a context's,
 //! an `after_func` function) gives it to `spawn::release`, which drops it in
 //! a goroutine.
+//! # Timers that only fill a channel
+//! A timer whose callback only delivers on a channel (`after`, `Timer::new`,
+//! `tick`, `Ticker`) can wake nobody unless someone is blocked receiving
+//! from that channel; it carries a `Probe` that asks. Deadlock detection
+//! counts such a timer only while its probe says yes — as Go 1.23 keeps a
+//! channel timer in its heap only while a goroutine is blocked on the
+//! channel, so a program holding a `Ticker` and blocked elsewhere is
+//! reported at once.
+//!
 //! Cancelling removes the callback at once; its heap entry is dropped
 //! lazily when it reaches the top (Go's "zombie" timers), or when cancelled
 //! entries make up half the heap, which is then rebuilt.
@@ -40,6 +49,7 @@ use dary_heap::QuaternaryHeap;
 use parking_lot::Mutex;
 use std::cmp::Reverse;
 use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Names a pending timer, for `cancel`: its slot in the slab and the
@@ -51,6 +61,10 @@ pub(crate) struct TimerId {
 }
 
 type Callback = Box<dyn FnOnce() + Send>;
+
+/// Whether someone is blocked on the channel a timer delivers to (see
+/// "Timers that only fill a channel").
+pub(crate) type Probe = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// "No timer pending", as a deadline.
 pub(crate) const NEVER: u64 = u64::MAX;
@@ -79,11 +93,15 @@ struct State {
     heap: QuaternaryHeap<Reverse<(u64, TimerId)>>,
     slab: Vec<Entry>,
     free: Vec<u32>,
+    /// Live entries that carry a probe.
+    probed: usize,
 }
 
 struct Entry {
     gen: u32,
     callback: Option<Callback>,
+    /// Set, while live, for a timer that only fills a channel.
+    probe: Option<Probe>,
 }
 
 impl State {
@@ -99,8 +117,17 @@ impl State {
         }
         let f = entry.callback.take()?;
         entry.gen = entry.gen.wrapping_add(1);
+        if entry.probe.take().is_some() {
+            self.probed -= 1;
+        }
         self.free.push(id.slot);
         Some(f)
+    }
+
+    /// The probes of the live channel timers.
+    fn probes(&self) -> Vec<Probe> {
+        let live = self.slab.iter().filter(|e| e.callback.is_some());
+        live.filter_map(|e| e.probe.clone()).collect()
     }
 
     fn is_live(&self, id: TimerId) -> bool {
@@ -116,6 +143,7 @@ impl Timers {
                 heap: QuaternaryHeap::new(),
                 slab: Vec::new(),
                 free: Vec::new(),
+                probed: 0,
             }),
             next: AtomicU64::new(NEVER),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
@@ -149,15 +177,18 @@ impl Timers {
         self.next() != NEVER
     }
 
-    /// Register `f` to run at `deadline`; wake whoever must run it if it is
-    /// the new earliest (see "Waking the poller" above).
-    fn add(&self, deadline: Instant, f: Callback) -> TimerId {
+    /// Register `f` to run at `deadline` (with `probe` if it only fills a
+    /// channel); wake whoever must run it if it is the new earliest (see
+    /// "Waking the poller" above).
+    fn add(&self, deadline: Instant, f: Callback, probe: Option<Probe>) -> TimerId {
         let when = self.nanos(deadline);
         let mut st = self.state.lock();
+        st.probed += usize::from(probe.is_some());
         let id = match st.free.pop() {
             Some(slot) => {
                 let e = &mut st.slab[slot as usize];
                 e.callback = Some(f);
+                e.probe = probe;
                 TimerId { slot, gen: e.gen }
             }
             None => {
@@ -165,6 +196,7 @@ impl Timers {
                 st.slab.push(Entry {
                     gen: 0,
                     callback: Some(f),
+                    probe,
                 });
                 TimerId { slot, gen: 0 }
             }
@@ -242,11 +274,23 @@ impl Timers {
         n
     }
 
-    /// Whether a live timer is pending or a fired one's callback is still
-    /// running (for deadlock detection: exact, unlike `any`, which also
-    /// counts cancelled entries not yet swept).
+    /// Whether a pending timer could wake someone, or a fired one's callback
+    /// is still running (for deadlock detection: exact, unlike `any`, which
+    /// also counts cancelled entries not yet swept). A channel timer counts
+    /// only while someone is blocked on its channel; the probes are asked
+    /// after unlocking, as they take channel locks.
     pub(crate) fn may_wake(&self) -> bool {
-        self.in_flight.load(SeqCst) > 0 || self.state.lock().live() > 0
+        if self.in_flight.load(SeqCst) > 0 {
+            return true;
+        }
+        let probes = {
+            let st = self.state.lock();
+            if st.live() > st.probed {
+                return true;
+            }
+            st.probes()
+        };
+        probes.iter().any(|blocked| blocked())
     }
 
     /// Entries in the heap, live or cancelled (for tests).
@@ -258,7 +302,17 @@ impl Timers {
 
 /// Run `f` at (or soon after) `deadline`, on whichever M runs timers.
 pub(crate) fn add(deadline: Instant, f: impl FnOnce() + Send + 'static) -> TimerId {
-    rt().timers.add(deadline, Box::new(f))
+    rt().timers.add(deadline, Box::new(f), None)
+}
+
+/// [`add`] for a timer that only delivers on a channel: `blocked` says
+/// whether anyone is blocked receiving from it.
+pub(crate) fn add_for_channel(
+    deadline: Instant,
+    f: impl FnOnce() + Send + 'static,
+    blocked: Probe,
+) -> TimerId {
+    rt().timers.add(deadline, Box::new(f), Some(blocked))
 }
 
 /// Stop a timer; true if it had not fired yet (its callback will not run).
@@ -301,6 +355,7 @@ mod tests {
                 st.slab.push(Entry {
                     gen: 0,
                     callback: Some(Box::new(move || order.lock().push(i))),
+                    probe: None,
                 });
                 let at = base + Duration::from_micros(i);
                 st.heap.push(Reverse((t.nanos(at), id)));
