@@ -1,38 +1,87 @@
-//! The rule for code the preemption signal may interrupt — no thread-local
-//! storage in `#[gort::preemptible]` functions — checked mechanically on
-//! the machine code: the disassembly of a binary's `gort_ptext` section
-//! must hold no `fs:`/`gs:` operand other than the stack-protector canary
-//! `fs:0x28`, no call to `__tls_get_addr` and no `rdfsbase`/`rdgsbase`.
-//! Needs `objdump` (binutils, present wherever `cc` links Rust programs).
+//! The rules for code the preemption signal may interrupt, checked
+//! mechanically on the machine code of a binary's `gort_ptext` section:
+//! - no thread-local storage in `#[gort::preemptible]` functions: no
+//!   `fs:`/`gs:` operand other than the stack-protector canary `fs:0x28`,
+//!   no call to `__tls_get_addr` and no `rdfsbase`/`rdgsbase`;
+//! - none of the runtime's scheduling code inlined there: no call to the
+//!   accessors of the thread's M context (`gort::runtime::context`), which
+//!   only scheduling code uses.
+//!
+//! Needs `objdump` and `nm` (binutils, present wherever `cc` links Rust
+//! programs).
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
+use std::collections::HashMap;
 use std::process::Command;
+
+/// What a binutils tool prints about `binary`.
+fn binutils(tool: &str, args: &[&str], binary: &str) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(binary)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs (install binutils): {e}"));
+    assert!(out.status.success(), "{tool} failed on {binary}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The functions that calls through the GOT reach — `call QWORD PTR
+/// [rip+…] # <slot>`, how Rust calls a function of another crate — by
+/// slot address: the slot's `R_X86_64_RELATIVE` relocation gives the
+/// function's address, the symbol table its name.
+fn got_targets(binary: &str) -> HashMap<String, String> {
+    let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+    let names: HashMap<u64, &str> = HashMap::new();
+    let symbols = binutils("nm", &[], binary);
+    let names = symbols.lines().fold(names, |mut names, l| {
+        let mut f = l.split_whitespace();
+        if let (Some(addr), Some(_), Some(name)) = (f.next().and_then(hex), f.next(), f.next()) {
+            names.insert(addr, name);
+        }
+        names
+    });
+    let relocs = binutils("objdump", &["-R"], binary);
+    relocs
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let slot = hex(f.next()?)?;
+            let target = hex(f.nth(1)?.strip_prefix("*ABS*+")?)?;
+            Some((format!("{slot:x}"), names.get(&target)?.to_string()))
+        })
+        .collect()
+}
 
 /// The section's instruction count, or the offending lines.
 fn check_ptext(binary: &str) -> Result<usize, Vec<String>> {
-    let out = Command::new("objdump")
-        .args([
-            "-d",
-            "-M",
-            "intel",
-            "--no-show-raw-insn",
-            "-j",
-            "gort_ptext",
-            binary,
-        ])
-        .output()
-        .expect("objdump runs (install binutils)");
-    assert!(out.status.success(), "objdump failed on {binary}");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let instructions: Vec<&str> = text
+    let args = [
+        "-d",
+        "-M",
+        "intel",
+        "--no-show-raw-insn",
+        "-j",
+        "gort_ptext",
+    ];
+    let text = binutils("objdump", &args, binary);
+    let got = got_targets(binary);
+    // Each instruction, a call through the GOT with its target's name.
+    let instructions: Vec<String> = text
         .lines()
         .filter(|l| l.starts_with("  ") && l.contains(":\t"))
+        .map(|l| {
+            let slot = l.split("# ").nth(1).and_then(|c| c.split(' ').next());
+            match slot.and_then(|s| got.get(s)) {
+                Some(target) => format!("{l} -> {target}"),
+                None => l.to_string(),
+            }
+        })
         .collect();
     let bad: Vec<String> = instructions
         .iter()
         .filter(|l| {
             let fs_or_gs = (l.contains("fs:") && !l.contains("fs:0x28")) || l.contains("gs:");
             fs_or_gs
+                || l.contains("7runtime7context") // mangled gort::runtime::context::*
                 || l.contains("__tls_get_addr")
                 || l.contains("rdfsbase")
                 || l.contains("rdgsbase")
@@ -46,14 +95,16 @@ fn check_ptext(binary: &str) -> Result<usize, Vec<String>> {
     }
 }
 
-/// gort's own preemptible code (the starvation fixture's spin loop) holds
-/// no thread-local access, and the section is really there.
+/// gort's own preemptible code (the fixtures' spin loops, and one calling
+/// gort's generic entry points) holds no thread-local access and none of the
+/// runtime's scheduling code, and the section is really there.
 #[test]
 fn preemptible_code_in_this_workspace_touches_no_thread_local() {
     for bin in [
         env!("CARGO_BIN_EXE_fixture-hog"),
         env!("CARGO_BIN_EXE_fixture-regs"),
         env!("CARGO_BIN_EXE_fixture-soak"),
+        env!("CARGO_BIN_EXE_fixture-ptext-calls"),
     ] {
         match check_ptext(bin) {
             Ok(n) => assert!(n > 0, "{bin}: empty gort_ptext section"),

@@ -29,7 +29,9 @@
 //!    attribute, and the entry points a preemptible function may call that
 //!    would otherwise be inlined into it — the generic ones, instantiated
 //!    in the caller's crate: channel operations, `select`, spawning and
-//!    joining — are `#[inline(never)]`. (Stopped inside a channel's spin
+//!    joining, `gort::syscall` — are `#[inline(never)]`; tests/ptext.rs
+//!    checks a fixture that calls them for any call to the M-context
+//!    accessors. (Stopped inside a channel's spin
 //!    lock, a goroutine would leave every other one spinning on it; inside
 //!    a spawn, it would resume pushing onto a P it no longer holds.)
 //!

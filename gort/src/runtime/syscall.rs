@@ -52,6 +52,11 @@ use std::sync::atomic::Ordering::*;
 /// Inside `f` the code runs as on a plain thread: gort operations that
 /// wait block the thread, and `runtime::goroutine_id()` returns 0. The
 /// return is a preemption point, like a channel operation.
+// Never inlined: it reads this thread's M and P and then lets go of them,
+// and inlined into a `#[gort::preemptible]` function, a signal between the
+// two would resume the goroutine on another thread with the first one's
+// (tests/ptext.rs checks that no code reading the M lands there).
+#[inline(never)]
 pub fn syscall<R>(f: impl FnOnce() -> R) -> R {
     let Some(ctx) = context::ctx() else {
         return f();
