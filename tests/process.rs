@@ -21,6 +21,36 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A panic that escapes a goroutine some other way — from dropping the
+/// result of a detached `spawn`, or from a goroutine-local's destructor —
+/// is reported the same way, on one P and on several (it used to end the
+/// M's thread: with one P, main never ran again; the fixture is killed
+/// after 20 s).
+#[test]
+fn a_panic_from_a_goroutines_leftovers_ends_the_process_with_status_2() {
+    for scenario in ["detached-result", "local"] {
+        for procs in ["1", "2"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-panic-in-goroutine"))
+                .arg(scenario)
+                .env("GOMAXPROCS", procs)
+                .env("RUST_BACKTRACE", "0")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("fixture runs");
+            let start = Instant::now();
+            while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            let err = stderr(&out);
+            let what = format!("{scenario}, GOMAXPROCS={procs}: {err}");
+            assert_eq!(out.status.code(), Some(2), "{what}");
+            assert!(err.contains(": boom from a goroutine"), "{what}");
+        }
+    }
+}
+
 #[test]
 fn a_panicking_goroutine_ends_the_process_with_status_2() {
     let (out, _) = run(env!("CARGO_BIN_EXE_fixture-panic-in-goroutine"), &[]);

@@ -37,7 +37,8 @@ pub(crate) fn release<T: Send + Sync + 'static>(shared: Arc<T>) {
 ///
 /// Like `go!`, but the goroutine's return value — or its panic — is kept for
 /// [`JoinHandle::join`] instead of ending the process. Dropping the handle
-/// detaches the goroutine.
+/// detaches the goroutine; its result is then dropped on it, and a panic
+/// in that drop ends the process as a `go!` goroutine's panic does.
 ///
 /// ```
 /// let h = gort::spawn(|| 6 * 7);

@@ -314,8 +314,23 @@ impl G {
 
     /// On the G: run the goroutine's function, then drop its goroutine-local
     /// values while still on its stack (their destructors may block).
+    ///
+    /// A panic that escapes both — `spawn` catches its closure's, but not one
+    /// from dropping a result nobody will join, nor one from a local's
+    /// destructor — ends the process as an unrecovered panic in a goroutine
+    /// does in Go. Left to unwind, it would end the M's thread and lose its P.
     pub(crate) fn run(&self, mut f: GFn) {
-        f.call();
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            f.call();
+            self.drop_locals();
+        }));
+        if ran.is_err() {
+            crate::panic::goroutine_panicked();
+        }
+    }
+
+    /// On the G, after its function: drop its goroutine-local values.
+    fn drop_locals(&self) {
         // Destructors may create new locals; repeat until none are left, so
         // a recycled G starts with empty storage.
         loop {

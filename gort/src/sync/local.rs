@@ -113,7 +113,8 @@ macro_rules! goroutine_local {
 /// When a goroutine exits, its values are dropped in no particular order. A
 /// destructor that uses a key gets a fresh value (dropped in turn); the
 /// runtime repeats until none is left, so do not create one from every
-/// destructor.
+/// destructor. A destructor that panics ends the process with status 2,
+/// as any unrecovered panic in a goroutine does.
 pub struct LocalKey<T: 'static> {
     init: fn() -> T,
     /// This key's id in the maps, 0 until its first use. Written once, by
