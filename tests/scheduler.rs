@@ -15,6 +15,10 @@ use std::time::Duration;
 fn main() {
     common::main(&[
         ("every_goroutine_runs_once", every_goroutine_runs_once),
+        (
+            "a_shrink_frees_the_goroutines_queued_on_a_surplus_p",
+            a_shrink_frees_the_goroutines_queued_on_a_surplus_p,
+        ),
         ("one_million_goroutines", one_million_goroutines),
         (
             "many_goroutines_parked_at_once",
@@ -390,6 +394,38 @@ fn gomaxprocs_flips_while_ms_go_idle() {
     gort::runtime::set_gomaxprocs(shape);
     assert_eq!(done, rounds * BURST);
     assert!(flips.load(Relaxed) >= MIN_FLIPS);
+}
+
+/// Shrinking GOMAXPROCS while a goroutine computes on a P above the new
+/// count, with another queued behind it on that P that it waits for: the
+/// surplus P is asked to give its goroutine up and is retired, its queue
+/// moved where the remaining P finds it. (Before, nothing preempted or
+/// stole from a P above GOMAXPROCS, and the spinner waited for ever.)
+fn a_shrink_frees_the_goroutines_queued_on_a_surplus_p() {
+    let shape = gort::runtime::gomaxprocs();
+    gort::runtime::set_gomaxprocs(2);
+    gort::run(|| {
+        let started = Arc::new(AtomicBool::new(false));
+        let (done_tx, done_rx) = gort::chan::<()>(0);
+        let s = started.clone();
+        gort::go!(move || {
+            // On the other P: this one is kept busy below until then.
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            gort::go!(move || f.store(true, SeqCst)); // queued on this P
+            s.store(true, SeqCst);
+            while !flag.load(SeqCst) {
+                gort::checkpoint();
+            }
+            done_tx.send(()).unwrap();
+        });
+        while !started.load(SeqCst) {
+            std::hint::spin_loop();
+        }
+        gort::runtime::set_gomaxprocs(1);
+        done_rx.recv().unwrap();
+    });
+    gort::runtime::set_gomaxprocs(shape);
 }
 
 fn waitgroup_blocks_plain_threads() {

@@ -370,10 +370,13 @@ fn poll_until_work(ctx: &MCtx) -> bool {
     }
 }
 
-/// Steal half of some other P's queue (cf. stealWork).
+/// Steal half of some other P's queue (cf. stealWork). Victims include Ps
+/// above GOMAXPROCS after a shrink that are still in service: one running a
+/// goroutine that cannot be preempted would keep its queue for ever (Go
+/// stops the world to shrink; gort retires such a P at its next round).
 fn steal_work(p: &'static P) -> Option<Arc<G>> {
     let sched = &rt().sched;
-    let n = sched.gomaxprocs();
+    let n = sched.created_ps();
     for pass in 0..STEAL_TRIES {
         // SAFETY: this M holds `p`.
         let start = unsafe { p.local() }.rand() as usize;

@@ -183,7 +183,9 @@ pub fn gomaxprocs() -> usize {
 /// `runtime.GOMAXPROCS(n)`). As in Go, `0` changes nothing and only
 /// returns the current value; values above 256 are clamped to 256. Growing
 /// takes effect at once; when shrinking, a P that is running a goroutine is
-/// retired when that goroutine next blocks, yields or reaches a checkpoint.
+/// asked at once to give it up, and retired when that goroutine next
+/// blocks, yields or is preempted (Go stops the world instead); until then
+/// other Ps may still steal the goroutines queued on it.
 pub fn set_gomaxprocs(n: usize) -> usize {
     if n == 0 {
         return gomaxprocs();

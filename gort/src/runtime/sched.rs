@@ -199,14 +199,10 @@ impl Sched {
             }
         }
         // A P above the new count whose M is in a blocking call: retire
-        // it now (its M finds it gone when it comes back), or the Gs in its
-        // queue would wait for the call — perhaps for ever.
+        // it now. One running a goroutine is retired by its M at the next
+        // scheduling round, which sysmon asks for at once (sysmon.rs).
         for id in n..old {
-            let p = self.p(id);
-            if super::syscall::claim_for_retake(&p.status) {
-                self.global.push_batch(p.runq.drain().into_iter());
-                mark_dead(p);
-            }
+            self.retire_in_syscall(&mut l, self.p(id));
         }
         let before = l.idle_p.len();
         l.idle_p.retain(|p| {
@@ -418,7 +414,7 @@ impl Sched {
     pub(crate) fn stop_spinning_and_recheck(&'static self, ctx: &super::context::MCtx) -> bool {
         let work = stop_spinning_then_look(&self.counts.nmspinning, || {
             self.global_has_work()
-                || (0..self.gomaxprocs()).any(|id| {
+                || (0..self.created_ps()).any(|id| {
                     let p = self.p(id);
                     let status = p.status.load(Relaxed);
                     (status == P_RUNNING || status == P_SYSCALL) && !p.runq.is_empty()
@@ -440,6 +436,34 @@ impl Sched {
 
     /// Retire `p` (its id is at or above GOMAXPROCS): move its Gs to the
     /// global queue and pick an idle P for the caller if there is one.
+    /// Retire `p`, above GOMAXPROCS, if its M is in a blocking call (its M
+    /// finds it gone when it comes back); else the Gs in its queue would
+    /// wait for the call — perhaps for ever. True if it was retired.
+    /// The caller holds the lock, so GOMAXPROCS cannot grow back meanwhile.
+    fn retire_in_syscall(&self, _locked: &mut MutexGuard<'_, Locked>, p: &'static P) -> bool {
+        if p.id < self.gomaxprocs() || !super::syscall::claim_for_retake(&p.status) {
+            return false;
+        }
+        self.global.push_batch(p.runq.drain().into_iter());
+        mark_dead(p);
+        true
+    }
+
+    /// sysmon's half of shrinking: retire `p`, above GOMAXPROCS, if it sits
+    /// in a blocking call, and wake an M for its Gs. True if it was retired.
+    pub(crate) fn retire_surplus_in_syscall(&'static self, p: &'static P) -> bool {
+        let retired = self.retire_in_syscall(&mut self.lock(), p);
+        if retired {
+            self.wakep();
+        }
+        retired
+    }
+
+    /// How many Ps were ever created (surplus ones included).
+    pub(crate) fn created_ps(&self) -> usize {
+        self.all_ps().count()
+    }
+
     pub(crate) fn retire_p(&'static self, p: &'static P) -> Retired {
         let mut l = self.lock();
         if p.id < self.gomaxprocs() {

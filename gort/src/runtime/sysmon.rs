@@ -186,6 +186,19 @@ struct Seen {
     signalled: Option<Instant>,
 }
 
+impl Seen {
+    /// The first sighting of `p`.
+    fn first(p: &P, now: Instant) -> Seen {
+        Seen {
+            schedtick: p.schedtick.load(Relaxed),
+            sched_since: now,
+            syscalltick: p.syscalltick.load(Relaxed),
+            syscall_since: now,
+            signalled: None,
+        }
+    }
+}
+
 fn run() {
     // Timer slack 10 µs: Linux's default, 50 µs, stretches each 20 µs round
     // to ~70 µs (Go's sysmon lives with that), and a call in a fresh slice
@@ -240,10 +253,15 @@ fn run() {
             delay = delay.min(period);
         }
         let n = sched.gomaxprocs();
-        seen.resize(n.max(seen.len()), None);
+        let created = sched.created_ps();
+        seen.resize(created.max(seen.len()), None);
         let mut retook = false;
-        for (id, slot) in seen.iter_mut().enumerate().take(n) {
-            retook |= retake(sched.p(id), slot, now);
+        for (id, slot) in seen.iter_mut().enumerate().take(created) {
+            retook |= if id < n {
+                retake(sched.p(id), slot, now)
+            } else {
+                retire_surplus(sched.p(id), slot, now)
+            };
         }
         if retook {
             // A P was taken from a blocking call: watch closely again, as
@@ -327,13 +345,7 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         // first round that sees it.
         return false;
     }
-    let seen = slot.get_or_insert(Seen {
-        schedtick: p.schedtick.load(Relaxed),
-        sched_since: now,
-        syscalltick: p.syscalltick.load(Relaxed),
-        syscall_since: now,
-        signalled: None,
-    });
+    let seen = slot.get_or_insert_with(|| Seen::first(p, now));
     let schedtick = p.schedtick.load(Relaxed);
     if seen.schedtick != schedtick {
         seen.schedtick = schedtick;
@@ -355,6 +367,22 @@ fn retake(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
         return false;
     }
     retake_from_syscall(p, now.duration_since(seen.syscall_since), slice_over)
+}
+
+/// A P above GOMAXPROCS after a shrink (`set_gomaxprocs`) still in use:
+/// one in a blocking call is retired now; one running a goroutine is asked
+/// to give it up at once, whatever its slice — its M then retires it at the
+/// next scheduling round (m.rs), moving its queue to the global one. Left
+/// alone, nobody would steal from it or end its slices. True if retired.
+fn retire_surplus(p: &'static P, slot: &mut Option<Seen>, now: Instant) -> bool {
+    match p.status.load(Acquire) {
+        P_RUNNING => {
+            ask_to_preempt(p, slot.get_or_insert_with(|| Seen::first(p, now)), now);
+            false
+        }
+        P_SYSCALL => rt().sched.retire_surplus_in_syscall(p),
+        _ => false,
+    }
 }
 
 /// Ask the goroutine running on `p` to give up its P: set the P's flag (for
