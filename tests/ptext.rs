@@ -5,7 +5,14 @@
 //!   no call to `__tls_get_addr` and no `rdfsbase`/`rdgsbase`;
 //! - none of the runtime's scheduling code inlined there: no call to the
 //!   accessors of the thread's M context (`gort::runtime::context`), which
-//!   only scheduling code uses.
+//!   only scheduling code uses;
+//! - no thread-blocking lock taken there: no call to `parking_lot`'s slow
+//!   paths (its fast paths are inlined atomics, and come with a call to
+//!   the slow path). A goroutine stopped holding one would block every
+//!   thread that wants it — on one P, for ever.
+//!
+//! Cross-crate inlining of gort's non-generic functions needs LTO, so the
+//! fixture that calls gort's API is also checked built with fat LTO.
 //!
 //! Needs `objdump` and `nm` (binutils, present wherever `cc` links Rust
 //! programs).
@@ -82,6 +89,8 @@ fn check_ptext(binary: &str) -> Result<usize, Vec<String>> {
             let fs_or_gs = (l.contains("fs:") && !l.contains("fs:0x28")) || l.contains("gs:");
             fs_or_gs
                 || l.contains("7runtime7context") // mangled gort::runtime::context::*
+                || (l.contains("parking_lot") && l.contains("_slow")) // RawMutex::lock_slow…
+                || l.contains("parking_lot_core")
                 || l.contains("__tls_get_addr")
                 || l.contains("rdfsbase")
                 || l.contains("rdgsbase")
@@ -122,4 +131,28 @@ fn the_check_rejects_a_preemptible_thread_local() {
     let bad = check_ptext(env!("CARGO_BIN_EXE_fixture-ptext-tls"))
         .expect_err("a thread_local! in a preemptible fn must be caught");
     assert!(bad.iter().any(|l| l.contains("fs:")), "{bad:?}");
+}
+
+/// The fixture that calls gort's API, built as users ship: release, fat
+/// LTO — where even gort's non-generic functions may be inlined into a
+/// preemptible one (before they were marked `#[inline(never)]`, seven
+/// calls to parking_lot's lock slow path landed in the section).
+#[test]
+fn preemptible_code_built_with_lto_takes_no_runtime_lock() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let target = format!("{root}/target/lto");
+    let out = Command::new(option_env!("CARGO").unwrap_or("cargo"))
+        .args(["build", "--release", "--bin", "fixture-ptext-calls"])
+        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(root)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "LTO build failed:\n{stderr}");
+    let bin = format!("{target}/release/fixture-ptext-calls");
+    match check_ptext(&bin) {
+        Ok(n) => assert!(n > 0, "{bin}: empty gort_ptext section"),
+        Err(bad) => panic!("{bin}: runtime code in gort_ptext:\n{}", bad.join("\n")),
+    }
 }

@@ -137,6 +137,7 @@ pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
 /// A child of `parent` that is also cancelled, with
 /// [`Error::DeadlineExceeded`], at `deadline` (Go's
 /// `context.WithDeadline`). A parent's earlier deadline stays in force.
+#[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFunc) {
     if parent.deadline().is_some_and(|d| d <= deadline) {
         return with_cancel(parent);
@@ -192,6 +193,7 @@ pub fn with_value<T: Any + Send + Sync>(parent: &Context, value: T) -> Context {
     }
 }
 
+#[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelFunc) {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let (tx, rx) = chan(0);
@@ -247,6 +249,7 @@ impl Node {
     }
 
     /// See the module docs.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn cancel(&self, err: Error) {
         let c = self.cancel_state();
         if c.err.set(err).is_err() {
@@ -268,6 +271,7 @@ impl Node {
     }
 
     /// Leave the nearest cancellable ancestor's list of children.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn unregister(&self) {
         let Kind::Cancel(c) = &self.kind else { return };
         if let Some(ancestor) = self.parent.as_deref().and_then(Node::cancel_ancestor) {

@@ -125,6 +125,7 @@ pub fn notify(signals: &[Signal]) -> Receiver<Signal> {
 }
 
 /// [`notify`], returning an error if signal delivery cannot be set up.
+#[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 pub fn try_notify(signals: &[Signal]) -> std::io::Result<Receiver<Signal>> {
     let d = dispatcher()?;
     let wanted: Vec<Signal> = signals
@@ -158,6 +159,7 @@ struct Subscribers {
 
 /// Whether a `notify` subscription asks for `sig` (then the program, not
 /// the runtime, handles it: Go's rule for SIGQUIT's goroutine dump).
+#[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 pub(crate) fn notified(sig: Signal) -> bool {
     if !in_use() {
         return false;

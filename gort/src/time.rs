@@ -170,6 +170,7 @@ impl Timer {
         timer
     }
 
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn start(d: Duration, func: Option<Box<dyn FnOnce() + Send>>) -> Timer {
         let (tx, rx) = chan_kept_open(1);
         let shared = Arc::new(TimerShared {
@@ -193,6 +194,7 @@ impl Timer {
     /// Stop the timer. True if this stopped it: it had not fired, or it had
     /// fired but its value was not received yet (the value is discarded, as
     /// in Go 1.23). After `stop` returns, nothing arrives on the channel.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn stop(&self) -> bool {
         let mut st = self.shared.state.lock();
         self.disarm(&mut st)
@@ -201,6 +203,7 @@ impl Timer {
     /// Stop the timer and arm it again for `d` from now; returns what
     /// [`stop`](Timer::stop) would have. Nothing sent for the old deadline
     /// is received after `reset` returns.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn reset(&self, d: Duration) -> bool {
         let mut st = self.shared.state.lock();
         let was_active = self.disarm(&mut st);
@@ -320,6 +323,7 @@ impl Ticker {
 
     /// Stop ticking: no tick arrives after this returns (one that was
     /// waiting unreceived is discarded). The channel stays open.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn stop(&self) {
         let mut st = self.shared.state.lock();
         self.disarm(&mut st);
@@ -329,6 +333,7 @@ impl Ticker {
     ///
     /// # Panics
     /// If `d` is zero.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn reset(&self, d: Duration) {
         assert!(!d.is_zero(), "non-positive interval for Ticker::reset");
         let mut st = self.shared.state.lock();
@@ -348,6 +353,7 @@ impl Ticker {
 }
 
 /// A ticker's shared state and channel, ticking every `d` from now.
+#[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
     assert!(!d.is_zero(), "non-positive interval for a ticker");
     let (tx, rx) = chan_kept_open(1);

@@ -29,9 +29,13 @@
 //!    attribute, and the entry points a preemptible function may call that
 //!    would otherwise be inlined into it — the generic ones, instantiated
 //!    in the caller's crate: channel operations, `select`, spawning and
-//!    joining, `gort::syscall` — are `#[inline(never)]`; tests/ptext.rs
-//!    checks a fixture that calls them for any call to the M-context
-//!    accessors. (Stopped inside a channel's spin
+//!    joining, `gort::syscall` — are `#[inline(never)]`, and so is every
+//!    function that takes one of gort's thread-blocking (parking_lot) locks,
+//!    as LTO inlines even non-generic functions across crates. (Stopped
+//!    holding such a lock, a goroutine would block every thread that wants
+//!    it.) tests/ptext.rs checks a fixture that calls them, built plainly
+//!    and with fat LTO, for calls to the M-context accessors or to
+//!    parking_lot's slow paths. (Stopped inside a channel's spin
 //!    lock, a goroutine would leave every other one spinning on it; inside
 //!    a spawn, it would resume pushing onto a P it no longer holds.)
 //!

@@ -90,6 +90,7 @@ impl Cond {
     /// the mutex. Even so, the condition may no longer hold once the mutex
     /// is re-acquired, so call it in a loop.
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let mutex = guard.mutex;
         let (parked, ticket) = ticket();
@@ -114,6 +115,7 @@ impl Cond {
     }
 
     /// Wake the longest-waiting waiter, if any (Go's `Signal`).
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn notify_one(&self) {
         let head = self.waiters.lock().pop_front();
         if let Some(head) = head {
@@ -122,6 +124,7 @@ impl Cond {
     }
 
     /// Wake every waiter (Go's `Broadcast`).
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn notify_all(&self) {
         let all = std::mem::take(&mut *self.waiters.lock());
         for w in all {

@@ -216,6 +216,7 @@ impl RawMutex {
     /// `lock` steps 2–5 (cf. `lockSlow`).
     #[cold]
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn lock_slow(&self) {
         let mut spins = 0;
         // We own the WOKEN bit (woken by unlock, or claimed while spinning).
@@ -315,6 +316,7 @@ impl RawMutex {
 
     /// `unlock` steps 2–3 (cf. `unlockSlow`).
     #[cold]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn unlock_slow(&self) {
         let mut s = self.state.load(Relaxed);
         loop {
@@ -367,6 +369,7 @@ impl RawMutex {
     }
 
     /// Starvation-mode unlock: pass ownership to the head waiter.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn hand_off(&self) {
         let head = {
             let mut queue = self.queue.lock();

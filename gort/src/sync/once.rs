@@ -117,6 +117,7 @@ impl Once {
 
     #[cold]
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn call_once_slow(&self, f: &mut dyn FnMut()) {
         loop {
             match self

@@ -88,6 +88,7 @@ impl Sema {
 
     /// Take a permit, parking (for `reason`) until one is released.
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub(super) fn acquire(&self, reason: WaitReason) {
         let ticket = {
             let mut inner = self.inner.lock();
@@ -103,6 +104,7 @@ impl Sema {
     }
 
     /// Hand a permit to the longest waiter, or keep it for the next acquire.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub(super) fn release(&self) {
         let head = {
             let mut inner = self.inner.lock();

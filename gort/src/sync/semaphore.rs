@@ -101,6 +101,7 @@ impl Semaphore {
     /// be granted (x/sync blocks it until its context ends; with no context
     /// that is forever, so gort reports the bug instead).
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn acquire(&self, n: usize) {
         assert!(
             n <= self.size,
@@ -127,6 +128,7 @@ impl Semaphore {
     /// # Panics
     /// As [`acquire`](Semaphore::acquire), if `n` is more than the size.
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn acquire_ctx(&self, ctx: &Context, n: usize) -> Result<(), context::Error> {
         assert!(
             n <= self.size,
@@ -185,6 +187,7 @@ impl Semaphore {
 
     /// Take `n` permits if they are free now and nobody is waiting; true if
     /// taken.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn try_acquire(&self, n: usize) -> bool {
         let mut st = self.state.lock();
         if st.waiters.is_empty() && st.avail >= n {
@@ -201,6 +204,7 @@ impl Semaphore {
     /// # Panics
     /// If this would make more permits free than the semaphore has (more
     /// released than acquired), as x/sync does.
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn release(&self, n: usize) {
         let granted = {
             let mut st = self.state.lock();
@@ -222,6 +226,7 @@ impl Semaphore {
     }
 
     /// How many permits are free now (a snapshot).
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn available(&self) -> usize {
         self.state.lock().avail
     }

@@ -79,6 +79,7 @@ impl WaitGroup {
         self.adjust(-1);
     }
 
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn adjust(&self, delta: i64) {
         let now = self.inner.count.fetch_add(delta, AcqRel) + delta;
         if now < 0 {
@@ -96,6 +97,7 @@ impl WaitGroup {
     /// Block until the count is zero. Parks a calling goroutine; blocks a
     /// calling thread.
     #[track_caller]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     pub fn wait(&self) {
         let ticket = {
             let mut waiters = self.inner.waiters.lock();
@@ -111,6 +113,7 @@ impl WaitGroup {
 
     /// How many callers are queued in `wait` (for tests).
     #[cfg(all(test, not(loom)))]
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn queued_waiters(&self) -> usize {
         self.inner.waiters.lock().len()
     }
