@@ -6,12 +6,13 @@
 
 mod common;
 
+use gort::chan::TryRecvError;
 use gort::context::{self, Context};
 use gort::sync::{ErrGroup, Semaphore, WaitGroup};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn main() {
     common::main(&[
@@ -19,6 +20,11 @@ fn main() {
             "an_error_whose_drop_waits_does_not_hang_its_group",
             an_error_whose_drop_waits_does_not_hang_its_group,
         ),
+        (
+            "a_dropped_context_is_not_cancelled",
+            a_dropped_context_is_not_cancelled,
+        ),
+        ("context_err_implies_done", context_err_implies_done),
         (
             "semaphore_bounds_concurrent_goroutines",
             semaphore_bounds_concurrent_goroutines,
@@ -404,6 +410,60 @@ fn is_done(ctx: &Context) -> bool {
         <-ctx.done() => true,
         default => false,
     }
+}
+
+/// Dropping a context and its `CancelFunc` cancels nothing, as in Go: a
+/// clone of the done channel that lives on stays open — and for a timeout
+/// context closes at the deadline, not at the drop (Go 1.27: the same).
+fn a_dropped_context_is_not_cancelled() {
+    gort::run(|| {
+        let (ctx, cancel) = context::with_cancel(&context::background());
+        let done = ctx.done().clone();
+        drop((ctx, cancel));
+        gort::time::sleep(Duration::from_millis(20));
+        assert_eq!(
+            done.try_recv(),
+            Err(TryRecvError::Empty),
+            "closed by a drop"
+        );
+
+        let (ctx, cancel) =
+            context::with_timeout(&context::background(), Duration::from_millis(100));
+        let start = Instant::now();
+        let done = ctx.done().clone();
+        drop((ctx, cancel));
+        assert_eq!(
+            done.try_recv(),
+            Err(TryRecvError::Empty),
+            "closed by a drop"
+        );
+        assert!(done.recv().is_err(), "closed at the deadline");
+        assert!(
+            start.elapsed() >= Duration::from_millis(95),
+            "{:?}",
+            start.elapsed()
+        );
+    });
+}
+
+/// Once `err()` reports a cancellation, `done()` is closed — even while
+/// another goroutine is in the middle of cancelling (Go's `Err` waits for
+/// the close too).
+fn context_err_implies_done() {
+    gort::run(|| {
+        for _ in 0..2_000 {
+            let (ctx, cancel) = context::with_cancel(&context::background());
+            let canceller = gort::spawn(move || cancel.cancel());
+            let alone = gort::runtime::gomaxprocs() == 1;
+            while ctx.err().is_none() {
+                if alone {
+                    gort::yield_now(); // let the canceller run
+                }
+            }
+            assert_eq!(ctx.done().try_recv(), Err(TryRecvError::Closed));
+            canceller.join().unwrap();
+        }
+    });
 }
 
 /// Cancelling a context reaches its children and grandchildren (through a

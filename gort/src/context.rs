@@ -21,8 +21,17 @@
 //! canceller takes. A dropped node unregisters itself, so a long-lived
 //! parent does not collect dead children. No goroutine is ever started:
 //! a deadline is a runtime timer, released on cancel.
+//!
+//! # Dropped, not cancelled
+//! Only cancellation closes the done channel (it is kept open however its
+//! senders go), so a clone of `done()` that outlives its context is not
+//! closed by the drop — as in Go, where dropping a context cancels nothing.
+//! A deadline still fires for such a clone: the timer holds the channel's
+//! sender, and closes it at the deadline if the node is gone. The timer is
+//! released once nobody can receive from the channel any more (its orphan
+//! hook), so a context dropped uncancelled costs nothing after that.
 
-use crate::chan::{chan, Receiver, Sender};
+use crate::chan::{chan, chan_kept_open, on_orphan, Receiver, Sender};
 use crate::runtime::timer::{self, TimerId};
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -150,11 +159,22 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
         ctx.node.cancel(Error::DeadlineExceeded);
     } else {
         let weak = Arc::downgrade(&ctx.node);
-        let id = timer::add(deadline, move || {
-            if let Some(node) = weak.upgrade() {
-                expire(node);
+        let done_tx = c.done_tx.lock().clone();
+        let id = timer::add(deadline, move || match weak.upgrade() {
+            Some(node) => expire(node),
+            None => {
+                // Dropped before its deadline: close `done` for the clones.
+                if let Some(tx) = done_tx {
+                    tx.close();
+                }
             }
         });
+        on_orphan(
+            &c.done_rx,
+            Box::new(move || {
+                timer::cancel(id);
+            }),
+        );
         let mut slot = c.timer.lock();
         if c.err.get().is_some() {
             timer::cancel(id); // cancelled meanwhile (by the parent)
@@ -196,7 +216,7 @@ pub fn with_value<T: Any + Send + Sync>(parent: &Context, value: T) -> Context {
 #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
 fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelFunc) {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let (tx, rx) = chan(0);
+    let (tx, rx) = chan_kept_open(0);
     let node = Arc::new(Node {
         parent: Some(Arc::clone(&parent.node)),
         kind: Kind::Cancel(Cancel {
@@ -281,12 +301,9 @@ impl Node {
 }
 
 impl Drop for Node {
+    /// The deadline timer is released by the done channel's orphan hook
+    /// when its last receiver goes (this node's, unless a clone lives on).
     fn drop(&mut self) {
-        if let Kind::Cancel(c) = &self.kind {
-            if let Some(id) = c.timer.lock().take() {
-                timer::cancel(id);
-            }
-        }
         self.unregister();
     }
 }
@@ -304,11 +321,15 @@ impl Context {
     }
 
     /// Why the context was cancelled, or `None` while it is not (Go's
-    /// `ctx.Err()`). A descendant reports its ancestor's reason.
+    /// `ctx.Err()`). A descendant reports its ancestor's reason. Once it
+    /// returns an error, `done()` is closed (as in Go).
     pub fn err(&self) -> Option<Error> {
-        self.node
-            .cancel_ancestor()
-            .and_then(|c| c.err.get().copied())
+        let c = self.node.cancel_ancestor()?;
+        let err = *c.err.get()?;
+        // The canceller sets the error, then closes the channel: wait out
+        // that instant (a receive returns once the channel is closed).
+        let _ = c.done_rx.recv();
+        Some(err)
     }
 
     /// When the context will be cancelled by itself (its own or an
