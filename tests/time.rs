@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 fn main() {
     common::main(&[
+        ("tick_of_zero_is_never_ready", tick_of_zero_is_never_ready),
         (
             "a_timer_shared_by_goroutines_never_hangs_them",
             a_timer_shared_by_goroutines_never_hangs_them,
@@ -61,6 +62,19 @@ fn main() {
 /// A `<-warn` arm over `after(5ms)` in a loop fires exactly once in 50 ms
 /// (before Go 1.23 semantics, gort's channel closed after firing and the
 /// arm fired about 99,000 times).
+/// `tick(0)` is Go's `time.Tick(0)`: a nil channel, never ready (and no
+/// panic, unlike `Ticker::new(0)`).
+fn tick_of_zero_is_never_ready() {
+    gort::run(|| {
+        let never = gort::time::tick(Duration::ZERO);
+        gort::select! {
+            _ = <-never => panic!("tick(0) delivered"),
+            _ = <-after(Duration::from_millis(30)) => {},
+        }
+        assert_eq!(never.try_recv(), Err(gort::chan::TryRecvError::Empty));
+    });
+}
+
 fn after_fires_once_in_a_select_loop() {
     let fired = gort::run(|| {
         let warn = after(Duration::from_millis(5));

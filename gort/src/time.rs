@@ -96,9 +96,13 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// dropped (Go's `time.Tick`). A slow receiver misses ticks rather than
 /// queueing them, as in Go.
 ///
-/// # Panics
-/// If `d` is zero (Go: "non-positive interval for NewTicker").
+/// A zero `d` gives a channel that is never ready, as Go's `Tick` returns
+/// a nil channel for a non-positive interval (where [`Ticker::new`]
+/// panics).
 pub fn tick(d: Duration) -> Receiver<Instant> {
+    if d.is_zero() {
+        return chan_kept_open(0).1;
+    }
     // With no Ticker to stop it, it runs until nobody can receive: then the
     // channel's orphan hook cancels the pending tick (start_ticking).
     start_ticking(d).1
