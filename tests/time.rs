@@ -15,6 +15,7 @@ use std::sync::Arc;
 fn main() {
     common::main(&[
         ("tick_of_zero_is_never_ready", tick_of_zero_is_never_ready),
+        ("ticks_carry_their_due_times", ticks_carry_their_due_times),
         (
             "a_timer_shared_by_goroutines_never_hangs_them",
             a_timer_shared_by_goroutines_never_hangs_them,
@@ -72,6 +73,26 @@ fn tick_of_zero_is_never_ready() {
             _ = <-after(Duration::from_millis(30)) => {},
         }
         assert_eq!(never.try_recv(), Err(gort::chan::TryRecvError::Empty));
+    });
+}
+
+/// A Ticker delivers each tick's due time, as Go does (not when the runtime
+/// got round to it): successive values are exactly whole periods apart,
+/// however late each was sent.
+fn ticks_carry_their_due_times() {
+    gort::run(|| {
+        let period = Duration::from_millis(7);
+        let ticker = Ticker::new(period);
+        let mut last = ticker.recv();
+        for _ in 0..5 {
+            let t = ticker.recv();
+            let gap = t - last;
+            assert!(
+                gap >= period && gap.as_nanos().is_multiple_of(period.as_nanos()),
+                "{gap:?} is not a whole number of {period:?} periods"
+            );
+            last = t;
+        }
     });
 }
 

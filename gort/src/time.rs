@@ -12,6 +12,10 @@
 //! 1.23 reports 0 for both (its timer channels behave as unbuffered). Code
 //! that polled `len(t.C)` — a pre-1.23 idiom — should use `try_recv`.
 //!
+//! The value delivered is the time the timer was due, as in Go (which sends
+//! the current time less how late it runs): ticks read exactly a period
+//! apart, whenever the runtime got round to sending them.
+//!
 //! # How a timer stays exact
 //! A `Timer` or `Ticker` keeps a sequence number under a small lock. Arming
 //! registers a runtime timer tagged with the current number; `stop` and
@@ -79,10 +83,11 @@ pub fn sleep(d: Duration) {
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
     let blocked = receivers_blocked(&tx);
+    let deadline = deadline_after(d);
     let deliver = move || {
-        let _ = tx.try_send(Instant::now());
+        let _ = tx.try_send(deadline);
     };
-    let id = timer::add_for_channel(deadline_after(d), deliver, blocked);
+    let id = timer::add_for_channel(deadline, deliver, blocked);
     on_orphan(
         &rx,
         Box::new(move || {
@@ -246,7 +251,7 @@ fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
     let deadline = deadline_after(d);
     let blocked = (!st.is_func).then(|| receivers_blocked(&shared.tx));
     let (seq, shared) = (st.seq, Arc::clone(shared));
-    let fire = move || timer_fired(shared, seq);
+    let fire = move || timer_fired(shared, seq, deadline);
     st.pending = Some(match blocked {
         Some(blocked) => timer::add_for_channel(deadline, fire, blocked),
         None => timer::add(deadline, fire), // after_func: its function may wake anyone
@@ -254,12 +259,14 @@ fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
 }
 
 /// The runtime timer's callback (scheduler context).
-fn timer_fired(shared: Arc<TimerShared>, seq: u64) {
-    fire_timer(&shared, seq);
+fn timer_fired(shared: Arc<TimerShared>, seq: u64, deadline: Instant) {
+    fire_timer(&shared, seq, deadline);
     crate::spawn::release(shared);
 }
 
-fn fire_timer(shared: &TimerShared, seq: u64) {
+/// Deliver `deadline` — the time the timer was due, as Go sends (not the
+/// later moment its callback ran) — or start `after_func`'s function.
+fn fire_timer(shared: &TimerShared, seq: u64, deadline: Instant) {
     let func = {
         let mut st = shared.state.lock();
         if st.seq != seq {
@@ -267,7 +274,7 @@ fn fire_timer(shared: &TimerShared, seq: u64) {
         }
         st.pending = None;
         if !st.is_func {
-            let _ = shared.tx.try_send(Instant::now());
+            let _ = shared.tx.try_send(deadline);
             return;
         }
         match st.func.take() {
@@ -404,7 +411,8 @@ fn fire_tick(shared: &Arc<TickerShared>, seq: u64, when: Instant) {
     if st.seq != seq {
         return; // stopped or reset meanwhile
     }
-    if let Err(TrySendError::Closed(_)) = shared.tx.try_send(Instant::now()) {
+    // The tick's due time, as Go sends: ticks read exactly a period apart.
+    if let Err(TrySendError::Closed(_)) = shared.tx.try_send(when) {
         st.pending = None;
         return; // nobody can receive any more (a dropped `tick` receiver)
     }
@@ -473,7 +481,7 @@ mod tests {
         let (shared, seq) = (Arc::clone(&t.shared), t.shared.state.lock().seq);
         assert!(t.stop());
         drop(t);
-        timer_fired(shared, seq);
+        timer_fired(shared, seq, Instant::now());
         let by = dropped.recv_timeout(Duration::from_secs(10)).unwrap();
         assert_ne!(by, 0, "the function was dropped in scheduler context");
     }
