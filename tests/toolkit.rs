@@ -42,6 +42,10 @@ fn main() {
             semaphore_acquire_gives_up_with_its_context,
         ),
         (
+            "errgroup_reports_only_its_first_error",
+            errgroup_reports_only_its_first_error,
+        ),
+        (
             "errgroup_returns_the_first_error",
             errgroup_returns_the_first_error,
         ),
@@ -231,6 +235,23 @@ fn errgroup_returns_the_first_error() {
         finished, 20,
         "wait returned before every goroutine finished"
     );
+}
+
+/// After a `wait` has returned the first error, the group's later errors
+/// are dropped, as Go ignores every error after the first: the next `wait`
+/// returns `Ok(())` (Go would return the first error again; gort moved it
+/// out). A later panic is still re-raised.
+fn errgroup_reports_only_its_first_error() {
+    gort::run(|| {
+        let g = ErrGroup::new();
+        g.go(|| Err("first"));
+        assert_eq!(g.wait(), Err("first"));
+        g.go(|| Err("second"));
+        assert_eq!(g.wait(), Ok(()), "an error after the first was kept");
+        g.go(|| panic!("a later panic"));
+        let panicked = catch_unwind(AssertUnwindSafe(|| g.wait()));
+        assert!(panicked.is_err(), "a panic after the first error was lost");
+    });
 }
 
 fn errgroup_ok_when_all_succeed() {

@@ -16,10 +16,15 @@ use std::sync::Arc;
 /// `errgroup.Group`): [`go`](ErrGroup::go) starts one, [`wait`](ErrGroup::wait)
 /// waits for all and returns the first error any of them returned.
 ///
-/// Differences from Go, where Rust allows better: a panic in a group's
-/// goroutine does not end the process; `wait` re-raises it in the caller
-/// (recent x/sync does the same). The error is moved out by the first
-/// `wait` that sees it; later waits return `Ok(())`. Clones share the group.
+/// Differences from Go: a panic in a group's goroutine does not end the
+/// process; `wait` re-raises it in the caller, as a scoped thread's join
+/// does. (x/sync propagated panics to `Wait` for a while and reverted it:
+/// a delayed panic is harder to find. gort prints the panic's message and
+/// backtrace when it happens, so it is not hidden meanwhile.) The first
+/// error is moved out by the first `wait` that sees it, where Go returns it
+/// again from every later `Wait`: later waits return `Ok(())`, and errors
+/// after it are dropped, as Go ignores every error after the first. Clones
+/// share the group.
 ///
 /// ```
 /// use gort::sync::ErrGroup;
@@ -181,8 +186,8 @@ impl<E: Send + 'static> ErrGroup<E> {
 }
 
 impl<E> Shared<E> {
-    /// Keep `failure` if it is the first (a panic also replaces a kept
-    /// error: it must not be lost); call `on_error` for the first.
+    /// Keep `failure` if it is the first (a panic also replaces a kept or
+    /// reported error: it must not be lost); call `on_error` for the first.
     ///
     /// Whatever is replaced or not kept (the user's `E`) is dropped after
     /// the lock is released: its destructor may park or be preempted, and
@@ -192,10 +197,8 @@ impl<E> Shared<E> {
         let (first_failure, _dropped_unlocked) = {
             let mut first = self.first.lock();
             match (&*first, &failure) {
-                (Outcome::Fine, _) | (Outcome::Reported, _) => {
-                    (true, std::mem::replace(&mut *first, failure))
-                }
-                (Outcome::Failed(_), Outcome::Panicked(_)) => {
+                (Outcome::Fine, _) => (true, std::mem::replace(&mut *first, failure)),
+                (Outcome::Failed(_) | Outcome::Reported, Outcome::Panicked(_)) => {
                     (false, std::mem::replace(&mut *first, failure))
                 }
                 _ => (false, failure),
