@@ -105,6 +105,35 @@ fn a_stack_overflow_is_reported_with_the_goroutine_and_the_size() {
     }
 }
 
+/// A program's own SIGSEGV handler, installed before gort's, still gets
+/// the faults that are not goroutine overflows — and gort's handler stays
+/// in place for the overflow after one (it used to put the other back for
+/// good: the overflow then met a handler that returned, and the fault
+/// repeated for ever; the fixture is killed after 20 s).
+#[test]
+fn a_foreign_segv_handler_keeps_its_faults_and_overflows_stay_reported() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-stack-overflow"))
+        .arg("foreign-handler")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("fixture runs");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    let head: String = err.chars().take(2000).collect();
+    assert_eq!(out.status.code(), Some(2), "{head}");
+    assert_eq!(
+        err.matches("foreign handler saw SIGSEGV").count(),
+        1,
+        "{head}"
+    );
+    assert!(err.contains(" stack overflow (stack size "), "{head}");
+}
+
 /// Main takes one value from an unbuffered channel and returns while a
 /// second sender is blocked in `send(..).unwrap()`; dropping main's
 /// receiver fails that send and the sender panics. As in Go (where that

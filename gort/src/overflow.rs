@@ -6,8 +6,11 @@
 //! address up in the slab table (stack.rs, lock-free and allocation-free),
 //! and if it is a guard page prints
 //! `fatal error: goroutine N stack overflow (stack size X; set GORT_STACK_SIZE)`
-//! and exits with status 2. Any other fault is not ours: the previous handler
-//! is reinstated and the fault re-raised by returning, so std's own
+//! and exits with status 2. Any other fault is not ours: it goes to the
+//! previous handler, called directly (as Go's `sigfwd`), so ours stays
+//! installed for the next overflow even if that handler recovers (a JIT,
+//! a wasm runtime); if the previous action was the default or to ignore,
+//! it is reinstated and the fault re-raised by returning. So std's own
 //! main-thread overflow message and ordinary crashes behave as before.
 //!
 //! Everything in the handler is async-signal-safe: atomic loads, `write(2)`
@@ -82,26 +85,46 @@ pub(crate) fn install_altstack() {
     unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
 }
 
-extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     if let Some(goid) = crate::stack::guard_page_owner(addr) {
         report_overflow(goid);
     }
-    // Not a goroutine guard page: put the previous action back and return;
-    // the faulting instruction runs again and meets that action.
     let prev = if sig == libc::SIGSEGV {
         &raw const PREV_SEGV
     } else {
         &raw const PREV_BUS
     };
     // SAFETY: PREV_* were written before this handler was installed and are
-    // never written again; sigaction is async-signal-safe.
-    unsafe {
-        match &*prev {
-            Some(old) => libc::sigaction(sig, old, std::ptr::null_mut()),
-            None => libc::signal(sig, libc::SIG_DFL) as libc::c_int,
-        };
+    // never written again.
+    let prev = unsafe { &*prev };
+    match prev {
+        Some(old) if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN => {
+            // SAFETY: a handler installed with SA_SIGINFO takes these three
+            // arguments, one without it the signal number alone (sigaction(2));
+            // `info` and `ctx` are the kernel's, passed on unchanged.
+            unsafe {
+                if old.sa_flags & libc::SA_SIGINFO != 0 {
+                    let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                        std::mem::transmute(old.sa_sigaction);
+                    f(sig, info, ctx);
+                } else {
+                    let f: extern "C" fn(libc::c_int) = std::mem::transmute(old.sa_sigaction);
+                    f(sig);
+                }
+            }
+        }
+        // Default or ignored: put it back and return; the faulting
+        // instruction runs again and meets that action.
+        // SAFETY: sigaction and signal are async-signal-safe.
+        Some(old) => unsafe {
+            libc::sigaction(sig, old, std::ptr::null_mut());
+        },
+        // SAFETY: as above.
+        None => unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        },
     }
 }
 
