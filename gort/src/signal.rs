@@ -142,6 +142,8 @@ pub fn try_notify(signals: &[Signal]) -> std::io::Result<Receiver<Signal>> {
     }
     let (tx, rx) = chan(1);
     subs.list.push((wanted, tx));
+    // Only now can a goroutine wait for a signal (and only on `rx`).
+    STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(rx)
 }
 
@@ -169,8 +171,9 @@ pub(crate) fn notified(sig: Signal) -> bool {
     subs.list.iter().any(|(wanted, _)| wanted.contains(&sig))
 }
 
-/// Set once the dispatcher thread has been started (`notify` was used):
-/// a signal may then wake a goroutine, so deadlock detection stands down.
+/// Set once a `notify` subscription has been made: a signal may then wake
+/// a goroutine, so deadlock detection stands down. (A failed `try_notify`
+/// does not set it.)
 static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether `notify` has ever been used in this process.
@@ -180,7 +183,6 @@ pub(crate) fn in_use() -> bool {
 
 fn dispatcher() -> std::io::Result<&'static Dispatcher> {
     static DISPATCHER: OnceLock<Result<Dispatcher, String>> = OnceLock::new();
-    STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let d = DISPATCHER.get_or_init(|| {
         let mut signals = signal_hook::iterator::Signals::new::<[c_int; 0], c_int>([])
             .map_err(|e| e.to_string())?;
