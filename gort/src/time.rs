@@ -32,7 +32,8 @@
 //! report.
 
 use crate::chan::{
-    chan_kept_open, on_orphan, receivers_blocked, Receiver, RecvOperand, Sender, TrySendError,
+    chan_kept_open, on_orphan, receivers_blocked, set_timer_due, Receiver, RecvOperand, Sender,
+    TrySendError,
 };
 use crate::runtime::park::{park, WaitReason, Waiter};
 use crate::runtime::timer::{self, TimerId};
@@ -84,8 +85,10 @@ pub fn after(d: Duration) -> Receiver<Instant> {
     let (tx, rx) = chan_kept_open(1);
     let blocked = receivers_blocked(&tx);
     let deadline = deadline_after(d);
+    set_timer_due(&tx, Some(deadline));
     let deliver = move || {
         let _ = tx.try_send(deadline);
+        set_timer_due(&tx, None);
     };
     let id = timer::add_for_channel(deadline, deliver, blocked);
     on_orphan(
@@ -222,6 +225,7 @@ impl Timer {
 
     fn disarm(&self, st: &mut TimerState) -> bool {
         st.seq += 1;
+        set_timer_due(&self.shared.tx, None);
         let pending = st.pending.take();
         if let Some(id) = pending {
             timer::cancel(id);
@@ -250,6 +254,9 @@ fn stop_unreceivable(shared: &TimerShared) {
 fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
     let deadline = deadline_after(d);
     let blocked = (!st.is_func).then(|| receivers_blocked(&shared.tx));
+    if !st.is_func {
+        set_timer_due(&shared.tx, Some(deadline));
+    }
     let (seq, shared) = (st.seq, Arc::clone(shared));
     let fire = move || timer_fired(shared, seq, deadline);
     st.pending = Some(match blocked {
@@ -275,6 +282,7 @@ fn fire_timer(shared: &TimerShared, seq: u64, deadline: Instant) {
         st.pending = None;
         if !st.is_func {
             let _ = shared.tx.try_send(deadline);
+            set_timer_due(&shared.tx, None);
             return;
         }
         match st.func.take() {
@@ -355,6 +363,7 @@ impl Ticker {
 
     fn disarm(&self, st: &mut TickerState) {
         st.seq += 1;
+        set_timer_due(&self.shared.tx, None);
         if let Some(id) = st.pending.take() {
             timer::cancel(id);
         }
@@ -401,6 +410,7 @@ fn start_ticking(d: Duration) -> (Arc<TickerShared>, Receiver<Instant>) {
 /// channel's orphan hook).
 fn arm_tick(shared: &Arc<TickerShared>, st: &mut TickerState, when: Instant) {
     let blocked = receivers_blocked(&shared.tx);
+    set_timer_due(&shared.tx, Some(when));
     let (seq, shared) = (st.seq, Arc::clone(shared));
     let fire = move || fire_tick(&shared, seq, when);
     st.pending = Some(timer::add_for_channel(when, fire, blocked));

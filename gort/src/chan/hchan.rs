@@ -35,7 +35,7 @@ use super::zero::Rendezvous;
 use crate::runtime::park::Waiter;
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 
 /// A channel's buffer: one of the flavors.
 pub(crate) enum Flavor<T> {
@@ -113,6 +113,10 @@ pub(crate) struct Chan<T> {
     /// Live `Sender`s / `Receiver`s; the last one of either kind closes.
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
+    /// For a timer's channel: when the timer is due to deliver (`Timers`
+    /// nanoseconds; `NEVER` when none is armed). A hint, read relaxed: see
+    /// `mod.rs`, "A timer channel is ready at its time".
+    pub(crate) timer_due: AtomicU64,
 }
 
 // SAFETY: `state` is only touched with `lock` held (see `Locked`); values
@@ -142,6 +146,7 @@ impl<T> Chan<T> {
                 on_orphan: None,
             }),
             cap,
+            timer_due: AtomicU64::new(crate::runtime::timer::NEVER),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
         }

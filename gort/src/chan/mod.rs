@@ -6,6 +6,16 @@
 //! goroutines wait; `select.rs` the `select!` algorithm; `error.rs` the
 //! errors, each of which hands back an unsent value.
 //!
+//! # A timer channel is ready at its time
+//! Timers deliver from the scheduler (runtime/timer.rs), so a timer whose
+//! time has come may not have sent yet: Go 1.23 runs such a timer when its
+//! channel is received from. Here a timer's channel carries its due time
+//! (`Chan::timer_due`, set by time.rs), and a receive or `select!` that
+//! finds one past due first yields — the scheduler runs due timers before
+//! anything else — and then looks. So `select!` between a ready channel and
+//! `after(ZERO)` picks either, as Go's does, and a loop polling a timer with
+//! `try_recv` sees it at its time, not when the runtime next runs timers.
+//!
 //! A blocked goroutine parks and its thread runs others; on a plain OS
 //! thread the same calls block the thread, so channels also connect
 //! goroutines to the rest of a program. A sender that finds a receiver
@@ -254,6 +264,7 @@ impl<T: Send> Receiver<T> {
     #[inline(never)]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         crate::checkpoint();
+        let_due_timer_deliver(&self.chan);
         self.try_recv_no_checkpoint()
     }
 
@@ -305,6 +316,7 @@ impl<T: Send> Receiver<T> {
     #[track_caller]
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         crate::checkpoint();
+        let_due_timer_deliver(&self.chan);
         let mut st = self.chan.lock();
         match st.try_recv() {
             Ok((v, wake)) => {
@@ -545,6 +557,26 @@ fn orphan<T>(chan: &Chan<T>) {
 pub(crate) fn on_orphan<T>(rx: &Receiver<T>, hook: OrphanHook) {
     let earlier = rx.chan.lock().on_orphan.replace(hook);
     debug_assert!(earlier.is_none(), "a channel's orphan hook is set once");
+}
+
+/// Record when the timer delivering on `tx`'s channel is due (`None`: no
+/// timer armed). See "A timer channel is ready at its time".
+pub(crate) fn set_timer_due<T>(tx: &Sender<T>, due: Option<Instant>) {
+    let at = due.map_or(timer::NEVER, |t| crate::runtime::rt().timers.nanos(t));
+    tx.chan.timer_due.store(at, Relaxed);
+}
+
+/// Whether a timer due at `due` should have delivered by now.
+fn timer_past_due(due: u64) -> bool {
+    due != timer::NEVER && due <= crate::runtime::rt().timers.now()
+}
+
+/// Before looking at a timer's channel: if its timer is past due, let the
+/// scheduler run it (it runs due timers first thing).
+fn let_due_timer_deliver<T>(chan: &Chan<T>) {
+    if timer_past_due(chan.timer_due.load(Relaxed)) {
+        crate::yield_now();
+    }
 }
 
 /// For a timer that only delivers on `tx`'s channel: a probe saying whether

@@ -54,11 +54,16 @@ trait ChanLock {
     fn lock(&self);
     /// # Safety: the caller holds the lock.
     unsafe fn unlock(&self);
+    /// When the timer delivering on this channel is due (mod.rs).
+    fn timer_due(&self) -> u64;
 }
 
 impl<T> ChanLock for Chan<T> {
     fn lock(&self) {
         self.raw_lock();
+    }
+    fn timer_due(&self) -> u64 {
+        self.timer_due.load(std::sync::atomic::Ordering::Relaxed)
     }
     unsafe fn unlock(&self) {
         // SAFETY: forwarded from our caller.
@@ -293,6 +298,7 @@ pub fn select(cases: &mut [CaseRef<'_>], has_default: bool) -> Option<usize> {
     if locks.is_empty() && !has_default {
         select_forever();
     }
+    let_due_timers_deliver(cases, locks);
     lock_all(cases, locks, None);
     for &(i, _) in polls {
         if let Polled::Done(wake) = cases[i].0.poll() {
@@ -337,6 +343,19 @@ pub fn select_forever() -> ! {
 
 /// Write the live cases into `order` in a uniformly random order
 /// (Fisher–Yates; cf. Go's pollorder); returns how many there are.
+/// If a case's channel belongs to a timer that is past due, yield first so
+/// the scheduler runs it: the case is then ready, as in Go (mod.rs, "A
+/// timer channel is ready at its time").
+fn let_due_timers_deliver(cases: &[CaseRef<'_>], locks: &[Entry]) {
+    let past_due = |&&(i, _): &&Entry| {
+        let chan = cases[i].0.chan();
+        chan.is_some_and(|c| super::timer_past_due(c.timer_due()))
+    };
+    if locks.iter().any(|e| past_due(&e)) {
+        crate::yield_now();
+    }
+}
+
 fn poll_order(cases: &[CaseRef<'_>], order: &mut [Entry]) -> usize {
     let mut n = 0;
     for (i, case) in cases.iter().enumerate() {
