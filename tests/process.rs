@@ -17,6 +17,22 @@ fn run(bin: &str, env: &[(&str, &str)]) -> (Output, Duration) {
     (out, start.elapsed())
 }
 
+/// Run `cmd` for at most `limit`: one still running then is killed (exit
+/// status `None`), so a fixture that hangs fails its test instead of
+/// hanging it. Returns the output (stderr captured) and the time taken.
+fn run_at_most(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
+    let start = Instant::now();
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("fixture runs");
+    while child.try_wait().unwrap().is_none() && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    (child.wait_with_output().unwrap(), start.elapsed())
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -30,19 +46,13 @@ fn stderr(out: &Output) -> String {
 fn a_panic_from_a_goroutines_leftovers_ends_the_process_with_status_2() {
     for scenario in ["detached-result", "local"] {
         for procs in ["1", "2"] {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-panic-in-goroutine"))
-                .arg(scenario)
-                .env("GOMAXPROCS", procs)
-                .env("RUST_BACKTRACE", "0")
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("fixture runs");
-            let start = Instant::now();
-            while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let (out, _) = run_at_most(
+                Command::new(env!("CARGO_BIN_EXE_fixture-panic-in-goroutine"))
+                    .arg(scenario)
+                    .env("GOMAXPROCS", procs)
+                    .env("RUST_BACKTRACE", "0"),
+                Duration::from_secs(20),
+            );
             let err = stderr(&out);
             let what = format!("{scenario}, GOMAXPROCS={procs}: {err}");
             assert_eq!(out.status.code(), Some(2), "{what}");
@@ -112,17 +122,10 @@ fn a_stack_overflow_is_reported_with_the_goroutine_and_the_size() {
 /// repeated for ever; the fixture is killed after 20 s).
 #[test]
 fn a_foreign_segv_handler_keeps_its_faults_and_overflows_stay_reported() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-stack-overflow"))
-        .arg("foreign-handler")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("fixture runs");
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
+    let (out, _) = run_at_most(
+        Command::new(env!("CARGO_BIN_EXE_fixture-stack-overflow")).arg("foreign-handler"),
+        Duration::from_secs(20),
+    );
     let err = stderr(&out);
     let head: String = err.chars().take(2000).collect();
     assert_eq!(out.status.code(), Some(2), "{head}");
@@ -281,22 +284,13 @@ fn an_idle_program_uses_under_one_percent_cpu_and_no_timer_thread() {
 }
 
 /// Run the deadlock fixture with `scenario`: stderr, how long it took,
-/// and the exit code.
-/// Run a deadlock scenario; one still running after 40 s is killed (exit
-/// status `None`), so a missing report fails the test instead of hanging it.
+/// and the exit code (`None` if it was still running after 40 s).
 fn deadlock(scenario: &str) -> (String, Duration, Option<i32>) {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-deadlock"))
-        .arg(scenario)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("fixture runs");
-    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(40) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    (stderr(&out), start.elapsed(), out.status.code())
+    let (out, took) = run_at_most(
+        Command::new(env!("CARGO_BIN_EXE_fixture-deadlock")).arg(scenario),
+        Duration::from_secs(40),
+    );
+    (stderr(&out), took, out.status.code())
 }
 
 const DEADLOCK: &str = "fatal error: all goroutines are asleep - deadlock!";
