@@ -64,9 +64,6 @@ fn main() {
     ]);
 }
 
-/// A `<-warn` arm over `after(5ms)` in a loop fires exactly once in 50 ms
-/// (before Go 1.23 semantics, gort's channel closed after firing and the
-/// arm fired about 99,000 times).
 /// `tick(0)` is Go's `time.Tick(0)`: a nil channel, never ready (and no
 /// panic, unlike `Ticker::new(0)`).
 fn tick_of_zero_is_never_ready() {
@@ -131,6 +128,9 @@ fn an_expired_timer_is_ready_at_once() {
     });
 }
 
+/// A `<-warn` arm over `after(5ms)` in a loop fires exactly once in 50 ms
+/// (before Go 1.23 semantics, gort's channel closed after firing and the
+/// arm fired about 99,000 times).
 fn after_fires_once_in_a_select_loop() {
     let fired = gort::run(|| {
         let warn = after(Duration::from_millis(5));

@@ -434,8 +434,6 @@ impl Sched {
         true
     }
 
-    /// Retire `p` (its id is at or above GOMAXPROCS): move its Gs to the
-    /// global queue and pick an idle P for the caller if there is one.
     /// Retire `p`, above GOMAXPROCS, if its M is in a blocking call (its M
     /// finds it gone when it comes back); else the Gs in its queue would
     /// wait for the call — perhaps for ever. True if it was retired.
@@ -464,6 +462,8 @@ impl Sched {
         self.all_ps().count()
     }
 
+    /// Retire `p` (its id is at or above GOMAXPROCS): move its Gs to the
+    /// global queue and pick an idle P for the caller if there is one.
     pub(crate) fn retire_p(&'static self, p: &'static P) -> Retired {
         let mut l = self.lock();
         if p.id < self.gomaxprocs() {
