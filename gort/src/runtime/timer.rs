@@ -180,6 +180,7 @@ impl Timers {
     /// Register `f` to run at `deadline` (with `probe` if it only fills a
     /// channel); wake whoever must run it if it is the new earliest (see
     /// "Waking the poller" above).
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn add(&self, deadline: Instant, f: Callback, probe: Option<Probe>) -> TimerId {
         let when = self.nanos(deadline);
         let mut st = self.state.lock();
@@ -215,6 +216,7 @@ impl Timers {
     }
 
     /// Stop a timer; true if it had not fired yet (its callback will not run).
+    #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn cancel(&self, id: TimerId) -> bool {
         let mut st = self.state.lock();
         let removed = st.take(id);
