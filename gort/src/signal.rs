@@ -176,6 +176,16 @@ pub(crate) fn notified(sig: Signal) -> bool {
 /// does not set it.)
 static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Set once the dispatcher thread runs (even if the subscription that
+/// started it then failed): it is one of the runtime's own threads.
+static DISPATCHER_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The runtime threads this module started (for deadlock detection, which
+/// counts every other thread as one that might send on a channel).
+pub(crate) fn threads() -> usize {
+    usize::from(DISPATCHER_THREAD.load(std::sync::atomic::Ordering::SeqCst))
+}
+
 /// Whether `notify` has ever been used in this process.
 pub(crate) fn in_use() -> bool {
     STARTED.load(std::sync::atomic::Ordering::SeqCst)
@@ -195,6 +205,7 @@ fn dispatcher() -> std::io::Result<&'static Dispatcher> {
                 }
             })
             .map_err(|e| e.to_string())?;
+        DISPATCHER_THREAD.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(Dispatcher {
             handle,
             subscribers: parking_lot::Mutex::new(Subscribers::default()),

@@ -14,7 +14,8 @@
 //! - every goroutine is parked, and something waits at all (a goroutine,
 //!   or a plain thread in a gort wait);
 //! - every thread of the process that is not the runtime's own (Ms and
-//!   sysmon) is parked inside a gort wait (`park`'s thread branch counts
+//!   sysmon, and the signal dispatcher once started) is parked inside a
+//!   gort wait (`park`'s thread branch counts
 //!   them: `THREADS_PARKED`, uncounted by the *waker*, so a thread woken
 //!   but not yet scheduled is not mistaken for a parked one) — a plain OS
 //!   thread doing anything else
@@ -80,16 +81,18 @@ fn suspected() -> Option<Fingerprint> {
     if !sched.all_idle()
         || sched.global_has_work()
         || (0..n).any(|id| !sched.p(id).runq.is_empty())
-        || rt.timers.may_wake()
         || rt.netpoll.has_waiters()
         || crate::signal::in_use()
+        || rt.timers.may_wake()
+    // last: it may ask every channel timer's probe
     {
         return None;
     }
     // Cheapest first: the thread count (a /proc read) before the walk
     // over every goroutine.
     let threads_parked = THREADS_PARKED.load(SeqCst);
-    let runtime_threads = sched.mcount() + 1; // the Ms and sysmon
+    // The Ms, sysmon, and the signal dispatcher if a `try_notify` started it.
+    let runtime_threads = sched.mcount() + 1 + crate::signal::threads();
     if process_threads()?.checked_sub(runtime_threads)? != threads_parked {
         return None;
     }
