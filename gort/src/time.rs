@@ -268,7 +268,12 @@ fn arm_timer(shared: &Arc<TimerShared>, st: &mut TimerState, d: Duration) {
 /// The runtime timer's callback (scheduler context).
 fn timer_fired(shared: Arc<TimerShared>, seq: u64, deadline: Instant) {
     fire_timer(&shared, seq, deadline);
-    crate::spawn::release(shared);
+    // Only an `after_func` function that never ran is the user's to drop;
+    // otherwise the state holds nothing of theirs, and goes here.
+    let holds_func = shared.state.lock().func.is_some();
+    if holds_func {
+        crate::spawn::release(shared);
+    }
 }
 
 /// Deliver `deadline` — the time the timer was due, as Go sends (not the

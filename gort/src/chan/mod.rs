@@ -572,12 +572,19 @@ fn timer_past_due(due: u64) -> bool {
 }
 
 /// Before looking at a timer's channel: if its timer is past due, let the
-/// scheduler run it (it runs due timers first thing).
+/// scheduler run it (it runs due timers first thing). A few times at most:
+/// another M may have taken the timer and be about to send.
 fn let_due_timer_deliver<T>(chan: &Chan<T>) {
-    if timer_past_due(chan.timer_due.load(Relaxed)) {
+    for _ in 0..DUE_TIMER_YIELDS {
+        if !timer_past_due(chan.timer_due.load(Relaxed)) {
+            return;
+        }
         crate::yield_now();
     }
 }
+
+/// How many times a receive yields for a past-due timer before it looks.
+const DUE_TIMER_YIELDS: usize = 3;
 
 /// For a timer that only delivers on `tx`'s channel: a probe saying whether
 /// anyone is blocked receiving from it (`runtime/timer.rs`). It holds the

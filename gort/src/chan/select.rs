@@ -341,8 +341,6 @@ pub fn select_forever() -> ! {
     }
 }
 
-/// Write the live cases into `order` in a uniformly random order
-/// (Fisher–Yates; cf. Go's pollorder); returns how many there are.
 /// If a case's channel belongs to a timer that is past due, yield first so
 /// the scheduler runs it: the case is then ready, as in Go (mod.rs, "A
 /// timer channel is ready at its time").
@@ -351,11 +349,16 @@ fn let_due_timers_deliver(cases: &[CaseRef<'_>], locks: &[Entry]) {
         let chan = cases[i].0.chan();
         chan.is_some_and(|c| super::timer_past_due(c.timer_due()))
     };
-    if locks.iter().any(|e| past_due(&e)) {
+    for _ in 0..super::DUE_TIMER_YIELDS {
+        if !locks.iter().any(|e| past_due(&e)) {
+            return;
+        }
         crate::yield_now();
     }
 }
 
+/// Write the live cases into `order` in a uniformly random order
+/// (Fisher–Yates; cf. Go's pollorder); returns how many there are.
 fn poll_order(cases: &[CaseRef<'_>], order: &mut [Entry]) -> usize {
     let mut n = 0;
     for (i, case) in cases.iter().enumerate() {
