@@ -103,8 +103,20 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         Some(old) if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN => {
             // SAFETY: a handler installed with SA_SIGINFO takes these three
             // arguments, one without it the signal number alone (sigaction(2));
-            // `info` and `ctx` are the kernel's, passed on unchanged.
+            // `info` and `ctx` are the kernel's, passed on unchanged. The
+            // signal mask is set as the kernel would have for that handler
+            // (its sa_mask blocked; `sig` unblocked under SA_NODEFER), so one
+            // that recovers by longjmp leaves the thread as it expects;
+            // pthread_sigmask is async-signal-safe, and the kernel restores
+            // the interrupted mask when we return.
             unsafe {
+                libc::pthread_sigmask(libc::SIG_BLOCK, &old.sa_mask, std::ptr::null_mut());
+                if old.sa_flags & libc::SA_NODEFER != 0 {
+                    let mut this: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut this);
+                    libc::sigaddset(&mut this, sig);
+                    libc::pthread_sigmask(libc::SIG_UNBLOCK, &this, std::ptr::null_mut());
+                }
                 if old.sa_flags & libc::SA_SIGINFO != 0 {
                     let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
                         std::mem::transmute(old.sa_sigaction);
