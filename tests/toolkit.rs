@@ -434,8 +434,9 @@ fn is_done(ctx: &Context) -> bool {
 }
 
 /// Dropping a context and its `CancelFunc` cancels nothing, as in Go: a
-/// clone of the done channel that lives on stays open — and for a timeout
-/// context closes at the deadline, not at the drop (Go 1.27: the same).
+/// clone of the done channel that lives on stays open — and closes when
+/// the context would have been cancelled: at a timeout context's deadline,
+/// or when its parent is cancelled (Go 1.27: the same).
 fn a_dropped_context_is_not_cancelled() {
     gort::run(|| {
         let (ctx, cancel) = context::with_cancel(&context::background());
@@ -464,6 +465,20 @@ fn a_dropped_context_is_not_cancelled() {
             "{:?}",
             start.elapsed()
         );
+
+        // A dropped child's clone still hears its parent being cancelled
+        // (in Go the parent keeps the child until then).
+        let (parent, cancel_parent) = context::with_cancel(&context::background());
+        let (child, cancel_child) = context::with_timeout(&parent, Duration::from_secs(3600));
+        let done = child.done().clone();
+        drop((child, cancel_child));
+        cancel_parent.cancel();
+        assert_eq!(
+            done.try_recv(),
+            Err(TryRecvError::Closed),
+            "the parent's cancel was lost"
+        );
+        drop(parent);
     });
 }
 

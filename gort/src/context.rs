@@ -18,18 +18,22 @@
 //! checking the ancestor's error under the same lock; the canceller sets
 //! its error *before* taking that lock to empty the list. So a child either
 //! sees the error (and cancels itself at once) or is in the list the
-//! canceller takes. A dropped node unregisters itself, so a long-lived
-//! parent does not collect dead children. No goroutine is ever started:
+//! canceller takes. A node leaves the list once nobody can receive from
+//! its done channel (below), so a long-lived parent does not collect dead
+//! children. No goroutine is ever started:
 //! a deadline is a runtime timer, released on cancel.
 //!
 //! # Dropped, not cancelled
 //! Only cancellation closes the done channel (it is kept open however its
 //! senders go), so a clone of `done()` that outlives its context is not
 //! closed by the drop — as in Go, where dropping a context cancels nothing.
-//! A deadline still fires for such a clone: the timer holds the channel's
-//! sender, and closes it at the deadline if the node is gone. The timer is
-//! released once nobody can receive from the channel any more (its orphan
-//! hook), so a context dropped uncancelled costs nothing after that.
+//! Such a clone still hears what would have cancelled the context: its
+//! parent's registry entry keeps a sender of the channel, which the
+//! parent's cancellation closes if the node is gone, and the deadline
+//! timer holds one, which it closes at the deadline. Both are released
+//! once nobody can receive from the channel any more — the channel's
+//! orphan hook stops the timer and leaves the parent's registry — so a
+//! context dropped uncancelled costs nothing after that.
 
 use crate::chan::{chan, chan_kept_open, on_orphan, Receiver, Sender};
 use crate::runtime::timer::{self, TimerId};
@@ -113,8 +117,17 @@ struct Cancel {
     err: OnceLock<Error>,
     done_tx: parking_lot::Mutex<Option<Sender<()>>>,
     done_rx: Receiver<()>,
-    timer: parking_lot::Mutex<Option<TimerId>>,
-    children: parking_lot::Mutex<HashMap<u64, Weak<Node>>>,
+    /// Shared with the done channel's orphan hook, which stops the timer.
+    timer: Arc<parking_lot::Mutex<Option<TimerId>>>,
+    children: parking_lot::Mutex<HashMap<u64, Child>>,
+}
+
+/// A cancellable descendant, as its nearest cancellable ancestor knows it.
+struct Child {
+    node: Weak<Node>,
+    /// Closed in the node's stead if it was dropped while a clone of its
+    /// done channel lives on.
+    done: Sender<()>,
 }
 
 /// The root of every context tree: never cancelled, no deadline, no
@@ -169,12 +182,6 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
                 }
             }
         });
-        on_orphan(
-            &c.done_rx,
-            Box::new(move || {
-                timer::cancel(id);
-            }),
-        );
         let mut slot = c.timer.lock();
         if c.err.get().is_some() {
             timer::cancel(id); // cancelled meanwhile (by the parent)
@@ -217,15 +224,23 @@ pub fn with_value<T: Any + Send + Sync>(parent: &Context, value: T) -> Context {
 fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelFunc) {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let (tx, rx) = chan_kept_open(0);
+    let id = NEXT_ID.fetch_add(1, Relaxed);
+    let timer = Arc::new(parking_lot::Mutex::new(None));
+    let ancestor_node = parent.node.cancel_ancestor_node().map(Arc::downgrade);
+    on_orphan(
+        &rx,
+        leave_when_unreceivable(id, Arc::clone(&timer), ancestor_node),
+    );
+    let child_done = tx.clone();
     let node = Arc::new(Node {
         parent: Some(Arc::clone(&parent.node)),
         kind: Kind::Cancel(Cancel {
-            id: NEXT_ID.fetch_add(1, Relaxed),
+            id,
             deadline,
             err: OnceLock::new(),
             done_tx: parking_lot::Mutex::new(Some(tx)),
             done_rx: rx,
-            timer: parking_lot::Mutex::new(None),
+            timer,
             children: parking_lot::Mutex::new(HashMap::new()),
         }),
     });
@@ -237,7 +252,11 @@ fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelF
                 node.cancel(err);
             }
             None => {
-                children.insert(node.cancel_state().id, Arc::downgrade(&node));
+                let child = Child {
+                    node: Arc::downgrade(&node),
+                    done: child_done,
+                };
+                children.insert(id, child);
             }
         }
     }
@@ -247,7 +266,39 @@ fn cancellable(parent: &Context, deadline: Option<Instant>) -> (Context, CancelF
     (ctx, CancelFunc { node })
 }
 
+/// The done channel's orphan hook: once nobody can receive from it, stop
+/// the deadline timer and leave the ancestor's registry.
+fn leave_when_unreceivable(
+    id: u64,
+    timer: Arc<parking_lot::Mutex<Option<TimerId>>>,
+    ancestor: Option<Weak<Node>>,
+) -> Box<dyn FnOnce() + Send> {
+    Box::new(move || {
+        let stopped = timer.lock().take();
+        if let Some(t) = stopped {
+            timer::cancel(t);
+        }
+        if let Some(ancestor) = ancestor.and_then(|a| a.upgrade()) {
+            let left = ancestor.cancel_state().children.lock().remove(&id);
+            drop(left); // its sender, after the lock
+            crate::spawn::release(ancestor);
+        }
+    })
+}
+
 impl Node {
+    /// The nearest ancestor that can be cancelled.
+    fn cancel_ancestor_node(self: &Arc<Node>) -> Option<&Arc<Node>> {
+        let mut node = self;
+        loop {
+            match &node.kind {
+                Kind::Cancel(_) => return Some(node),
+                Kind::Background => return None,
+                Kind::Value { .. } => node = node.parent.as_ref()?,
+            }
+        }
+    }
+
     /// The cancellation state of this node or of its nearest ancestor that
     /// can be cancelled.
     fn cancel_ancestor(&self) -> Option<&Cancel> {
@@ -283,9 +334,17 @@ impl Node {
             timer::cancel(id);
         }
         let children = std::mem::take(&mut *c.children.lock());
-        for child in children.values().filter_map(Weak::upgrade) {
-            child.cancel(err);
-            crate::spawn::release(child); // we may run in a timer callback
+        for child in children.into_values() {
+            match child.node.upgrade() {
+                Some(node) => {
+                    node.cancel(err);
+                    crate::spawn::release(node); // we may run in a timer callback
+                }
+                // Dropped, but a clone of its done channel lives on.
+                None => {
+                    child.done.close();
+                }
+            }
         }
         self.unregister();
     }
@@ -297,14 +356,6 @@ impl Node {
         if let Some(ancestor) = self.parent.as_deref().and_then(Node::cancel_ancestor) {
             ancestor.children.lock().remove(&c.id);
         }
-    }
-}
-
-impl Drop for Node {
-    /// The deadline timer is released by the done channel's orphan hook
-    /// when its last receiver goes (this node's, unless a clone lives on).
-    fn drop(&mut self) {
-        self.unregister();
     }
 }
 
