@@ -287,7 +287,7 @@ fn leave_when_unreceivable(
 }
 
 impl Node {
-    /// The nearest ancestor that can be cancelled.
+    /// This node or its nearest ancestor that can be cancelled.
     fn cancel_ancestor_node(self: &Arc<Node>) -> Option<&Arc<Node>> {
         let mut node = self;
         loop {
@@ -301,15 +301,8 @@ impl Node {
 
     /// The cancellation state of this node or of its nearest ancestor that
     /// can be cancelled.
-    fn cancel_ancestor(&self) -> Option<&Cancel> {
-        let mut node = self;
-        loop {
-            match &node.kind {
-                Kind::Cancel(c) => return Some(c),
-                Kind::Background => return None,
-                Kind::Value { .. } => node = node.parent.as_deref()?,
-            }
-        }
+    fn cancel_ancestor(self: &Arc<Node>) -> Option<&Cancel> {
+        self.cancel_ancestor_node().map(|n| n.cancel_state())
     }
 
     fn cancel_state(&self) -> &Cancel {
@@ -353,7 +346,7 @@ impl Node {
     #[inline(never)] // takes a thread-blocking lock: see asyncpreempt.rs
     fn unregister(&self) {
         let Kind::Cancel(c) = &self.kind else { return };
-        if let Some(ancestor) = self.parent.as_deref().and_then(Node::cancel_ancestor) {
+        if let Some(ancestor) = self.parent.as_ref().and_then(Node::cancel_ancestor) {
             ancestor.children.lock().remove(&c.id);
         }
     }
