@@ -572,19 +572,30 @@ fn timer_past_due(due: u64) -> bool {
 }
 
 /// Before looking at a timer's channel: if its timer is past due, let the
-/// scheduler run it (it runs due timers first thing). A few times at most:
-/// another M may have taken the timer and be about to send.
+/// scheduler run it (it runs due timers first thing).
 fn let_due_timer_deliver<T>(chan: &Chan<T>) {
-    for _ in 0..DUE_TIMER_YIELDS {
-        if !timer_past_due(chan.timer_due.load(Relaxed)) {
+    yield_while(|| timer_past_due(chan.timer_due.load(Relaxed)));
+}
+
+/// Yield while `past_due` says a timer has not delivered yet — usually
+/// once; longer if another M took the timer and its thread is not running
+/// (on a loaded machine) — but for `DUE_TIMER_WAIT` at most: then look
+/// anyway, as before. The clock is read only once a timer is past due.
+fn yield_while(past_due: impl Fn() -> bool) {
+    if !past_due() {
+        return;
+    }
+    let start = Instant::now();
+    loop {
+        crate::yield_now();
+        if !past_due() || start.elapsed() >= DUE_TIMER_WAIT {
             return;
         }
-        crate::yield_now();
     }
 }
 
-/// How many times a receive yields for a past-due timer before it looks.
-const DUE_TIMER_YIELDS: usize = 3;
+/// How long a receive waits for a past-due timer to deliver (a time slice).
+const DUE_TIMER_WAIT: Duration = Duration::from_millis(10);
 
 /// For a timer that only delivers on `tx`'s channel: a probe saying whether
 /// anyone is blocked receiving from it (`runtime/timer.rs`). It holds the

@@ -349,12 +349,7 @@ fn let_due_timers_deliver(cases: &[CaseRef<'_>], locks: &[Entry]) {
         let chan = cases[i].0.chan();
         chan.is_some_and(|c| super::timer_past_due(c.timer_due()))
     };
-    for _ in 0..super::DUE_TIMER_YIELDS {
-        if !locks.iter().any(|e| past_due(&e)) {
-            return;
-        }
-        crate::yield_now();
-    }
+    super::yield_while(|| locks.iter().any(|e| past_due(&e)));
 }
 
 /// Write the live cases into `order` in a uniformly random order
